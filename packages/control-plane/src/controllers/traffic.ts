@@ -1,0 +1,351 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Placement } from '@satusky/contracts';
+import { scheduleName } from '../core/backups.ts';
+import { canonicalJson } from '../core/canonical.ts';
+import { initialFailoverState, stepFailover, type FailoverCommand, type FailoverState, type ZoneSignal } from '../core/failover.ts';
+import { decideTraffic, type ZoneTraffic } from '../core/traffic.ts';
+import type { Database } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import { recordEvent } from '../events/repository.ts';
+import { probeThroughEdge, type EdgeProbeResult } from './edge-probe.ts';
+import type { Lease } from './lease.ts';
+
+export interface TrafficOptions {
+  /** How often the traffic loop runs; multi-zone apps are probed on every run. */
+  intervalMs: number;
+  /** Single-zone apps are probed this often (their DNS does not depend on it). */
+  singleZoneProbeMs: number;
+  edgeHttpPort: number;
+  probeTimeoutMs: number;
+  dnsTtl: number;
+  staleAfterMs: number;
+  concurrency: number;
+}
+
+export interface TrafficDeps {
+  database: Database;
+  lease: Lease;
+  log: Logger;
+  clock: () => Date;
+  options: TrafficOptions;
+  /** Replaceable for tests. */
+  probe?: typeof probeThroughEdge;
+}
+
+interface AppRow {
+  id: string;
+  name: string;
+  organization_id: string;
+  hostname: string;
+  generation: number;
+  placement: Placement;
+  health_path: string | null;
+}
+
+/**
+ * Moves traffic. On the controller leader, on every run: probes each app through each zone's edge,
+ * steps the failover state machine of active-passive apps, and publishes the platform DNS records
+ * (each app hostname answers with the edges that should receive its traffic). Every write is fenced
+ * by the controller lease; the DNS zone serial moves only when a record set changed.
+ */
+export class TrafficController {
+  readonly #deps: TrafficDeps;
+  readonly #lastProbe = new Map<string, number>();
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(deps: TrafficDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#timer = setInterval(() => {
+      if (this.#running) return;
+      this.#running = this.tick()
+        .catch((error: unknown) => this.#deps.log.error({ err: error }, 'traffic run failed'))
+        .finally(() => {
+          this.#running = null;
+        });
+    }, this.#deps.options.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Runs soon rather than at the next interval (a failover command, a new release). */
+  poke(): void {
+    if (this.#stopped || this.#running || !this.#timer) return;
+    this.#running = this.tick()
+      .catch((error: unknown) => this.#deps.log.error({ err: error }, 'traffic run failed'))
+      .finally(() => {
+        this.#running = null;
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** One run over every app (also the test and benchmark hook). */
+  async tick(): Promise<void> {
+    const { database, options } = this.#deps;
+    const apps = (await database.db
+      .selectFrom('deployments as d')
+      .innerJoin('releases as r', 'r.id', 'd.current_release_id')
+      .select(['d.id', 'd.name', 'd.organization_id', 'd.hostname', 'd.generation', 'r.placement', (eb) => eb.ref('r.spec').$castTo<{ health_path: string | null }>().as('spec')])
+      .where('d.state', '=', 'active')
+      .execute()).map((r) => ({ id: r.id, name: r.name, organization_id: r.organization_id, hostname: r.hostname, generation: r.generation, placement: r.placement, health_path: r.spec.health_path })) satisfies AppRow[];
+    const queue = [...apps];
+    const workers = Array.from({ length: Math.min(options.concurrency, queue.length) }, async () => {
+      for (let app = queue.shift(); app && !this.#stopped; app = queue.shift()) {
+        try {
+          await this.#runApp(app);
+        } catch (error) {
+          this.#deps.log.warn({ err: error, deployment: app.id }, 'traffic run for app failed');
+        }
+      }
+    });
+    await Promise.all(workers);
+    await this.#removeOrphanRecords(new Set(apps.map((a) => a.id)));
+  }
+
+  async #runApp(app: AppRow, command?: FailoverCommand): Promise<void> {
+    const { database, options, clock } = this.#deps;
+    const now = clock();
+    const targets = await database.db
+      .selectFrom('deployment_targets as t')
+      .innerJoin('clusters as c', 'c.id', 't.cluster_id')
+      .leftJoin('deployment_observations as o', (join) => join.onRef('o.deployment_id', '=', 't.deployment_id').onRef('o.cluster_id', '=', 't.cluster_id'))
+      .leftJoin('edge_probes as p', (join) => join.onRef('p.deployment_id', '=', 't.deployment_id').onRef('p.cluster_id', '=', 't.cluster_id'))
+      .select([
+        't.cluster_id',
+        't.role',
+        't.applied_generation',
+        'c.zone',
+        'c.edge_address',
+        'c.last_heard_at',
+        'o.ready_replicas',
+        'o.desired_replicas',
+        'o.observed_generation',
+        'o.workload',
+        'p.ok as probe_ok',
+        'p.detail as probe_detail',
+        'p.probed_at',
+        'p.streak',
+      ])
+      .where('t.deployment_id', '=', app.id)
+      .where('t.state', '=', 'active')
+      .execute();
+    if (targets.length === 0) return;
+
+    const multi = app.placement.mode !== 'single';
+    const last = this.#lastProbe.get(app.id) ?? 0;
+    const probeNow = multi || now.getTime() - last >= options.singleZoneProbeMs;
+    const probes = new Map<string, EdgeProbeResult>();
+    if (probeNow) {
+      this.#lastProbe.set(app.id, now.getTime());
+      await Promise.all(
+        targets
+          .filter((t) => t.edge_address && t.applied_generation > 0)
+          .map(async (t) => {
+            const result = await (this.#deps.probe ?? probeThroughEdge)({
+              address: t.edge_address!,
+              port: options.edgeHttpPort,
+              hostname: app.hostname,
+              path: app.health_path ?? '/',
+              timeoutMs: options.probeTimeoutMs,
+            });
+            probes.set(t.cluster_id, result);
+            const streak = t.probe_ok === result.ok ? (t.streak ?? 0) + 1 : 1;
+            // Fenced like every controller write: a paused process that lost the lease must not
+            // feed stale probe results (and streaks, which drive failover) into the database.
+            await this.#deps.lease.inFence((tx) =>
+              tx
+                .insertInto('edge_probes')
+                .values({
+                  deployment_id: app.id,
+                  cluster_id: t.cluster_id,
+                  ok: result.ok,
+                  status_code: result.statusCode,
+                  detail: result.detail,
+                  latency_ms: result.latencyMs,
+                  answered_by: result.answeredBy,
+                  probed_at: now,
+                  streak,
+                })
+                .onConflict((oc) =>
+                  oc.columns(['deployment_id', 'cluster_id']).doUpdateSet({ ok: result.ok, status_code: result.statusCode, detail: result.detail, latency_ms: result.latencyMs, answered_by: result.answeredBy, probed_at: now, streak }),
+                )
+                .execute(),
+            );
+          }),
+      );
+    }
+
+    const zones: ZoneTraffic[] = targets.map((t) => {
+      const fresh = t.last_heard_at !== null && now.getTime() - t.last_heard_at.getTime() <= options.staleAfterMs;
+      const probe = probes.get(t.cluster_id);
+      const probeFresh = t.probed_at !== null && now.getTime() - t.probed_at.getTime() <= Math.max(options.intervalMs, options.singleZoneProbeMs) * 3;
+      const edgeOk = probe ? probe.ok : probeFresh ? (t.probe_ok ?? null) : null;
+      const workloadReady = !fresh
+        ? null
+        : t.observed_generation !== null &&
+          (t.ready_replicas ?? 0) >= (t.desired_replicas ?? 0) &&
+          !(t.workload?.problems ?? []).some((p) => p.severity === 'failure');
+      const signal: ZoneSignal = {
+        zone: t.zone,
+        edgeOk,
+        edgeDetail: probe?.detail ?? t.probe_detail ?? 'not probed',
+        apiReachable: fresh,
+        workloadReady,
+      };
+      return { zone: t.zone, clusterId: t.cluster_id, role: t.role, edgeAddress: t.edge_address, applied: t.applied_generation > 0, signal };
+    });
+
+    let failover: FailoverState | null = null;
+    if (app.placement.mode === 'active-passive') failover = await this.#stepFailover(app, zones, now, command);
+    const decision = decideTraffic(app.placement, zones, failover);
+    await this.#publish(app, decision.addresses, decision.zones, decision.reason, now);
+  }
+
+  async #stepFailover(app: AppRow, zones: ZoneTraffic[], now: Date, command?: FailoverCommand): Promise<FailoverState> {
+    const { database, lease } = this.#deps;
+    const mc = app.placement.multicluster;
+    const primary = mc?.primary ?? app.placement.zones.find((z) => z.role === 'serving')?.zone ?? zones[0]!.zone;
+    const row = await database.db.selectFrom('failover_states').selectAll().where('deployment_id', '=', app.id).executeTakeFirst();
+    let state = row?.state ?? initialFailoverState(primary, now);
+    if (state.primary !== primary) {
+      // The primary was changed by a deploy: the new placement's primary serves from now on.
+      state = { ...initialFailoverState(primary, now), epoch: state.epoch + 1 };
+    }
+    const pending = command ?? row?.pending_command ?? undefined;
+    const result = stepFailover(
+      state,
+      zones.map((z) => z.signal),
+      {
+        failureThreshold: mc?.failure_threshold ?? 3,
+        failback: mc?.failback ?? 'auto',
+        failbackAfterMs: (mc?.failback_after_seconds ?? 60) * 1000,
+        preference: app.placement.zones.map((z) => z.zone),
+      },
+      now,
+      pending,
+    );
+    const changed = canonicalJson(result.state) !== canonicalJson(row?.state ?? null) || pending !== undefined;
+    if (!changed) return result.state;
+    const written = await lease.inFence(async (tx) => {
+      if (row) {
+        const updated = await tx
+          .updateTable('failover_states')
+          .set({ state: JSON.stringify(result.state), epoch: result.state.epoch, version: row.version + 1, pending_command: null, updated_at: now })
+          .where('deployment_id', '=', app.id)
+          .where('version', '=', row.version)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) === 0) return false;
+      } else {
+        await tx
+          .insertInto('failover_states')
+          .values({ deployment_id: app.id, state: JSON.stringify(result.state), epoch: result.state.epoch })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      const started = result.events.find((e) => e.type === 'FailoverStarted');
+      if (started) await this.#requestRestore(tx, app, zones, result.state, now);
+      for (const event of result.events) {
+        await recordEvent(tx, {
+          deploymentId: app.id,
+          organizationId: app.organization_id,
+          generation: app.generation,
+          zone: typeof event.detail.to === 'string' ? event.detail.to : typeof event.detail.zone === 'string' ? event.detail.zone : null,
+          category: 'failover',
+          type: event.type,
+          level: event.level,
+          message: event.message,
+          detail: { ...event.detail, phase: result.state.phase, epoch: result.state.epoch },
+        });
+      }
+      return true;
+    });
+    return written ? result.state : state;
+  }
+
+  /**
+   * restore_on_failover: the new serving zone restores the newest completed backup of the app's
+   * volumes (the reconciler there renders the Velero Restore). Without one, says so.
+   */
+  async #requestRestore(tx: Transaction<DB>, app: AppRow, zones: ZoneTraffic[], state: FailoverState, now: Date): Promise<void> {
+    const mc = app.placement.multicluster;
+    if (!mc?.restore_on_failover || !mc.backup) return;
+    const target = zones.find((z) => z.zone === state.serving);
+    if (!target) return;
+    const rows = await tx.selectFrom('deployment_observations').select(['cluster_id', 'backups']).where('deployment_id', '=', app.id).execute();
+    const completed = rows
+      .flatMap((r) => r.backups?.backups ?? [])
+      .filter((b) => b.phase === 'Completed')
+      .sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''));
+    const newest = completed[0];
+    const base = { deploymentId: app.id, organizationId: app.organization_id, generation: app.generation, zone: state.serving, category: 'backup' as const };
+    if (!newest) {
+      await recordEvent(tx, { ...base, type: 'RestoreSkipped', level: 'warning', message: `failover to ${state.serving}: no completed backup of ${app.name} to restore; it serves with the volume data it has` });
+      return;
+    }
+    const name = `${scheduleName(app)}-r${state.epoch}`;
+    await tx
+      .insertInto('backup_restores')
+      .values({ id: randomUUID(), deployment_id: app.id, cluster_id: target.clusterId, name, backup_name: newest.name, epoch: state.epoch, reason: `failover to ${state.serving}`, requested_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    // The zone's reconciler renders the Restore on its next pass.
+    await tx.updateTable('deployments').set((eb) => ({ routing_generation: eb('routing_generation', '+', 1) })).where('id', '=', app.id).execute();
+    await recordEvent(tx, {
+      ...base,
+      type: 'RestoreRequested',
+      message: `failover to ${state.serving}: restoring backup ${newest.name} (recovery point ${newest.completedAt ?? '?'}); data written after it is not in it`,
+      detail: { restore: name, backup: newest.name, recovery_point: newest.completedAt },
+    });
+  }
+
+  async #publish(app: AppRow, addresses: string[], zones: string[], reason: string, now: Date): Promise<void> {
+    const { database, lease, options } = this.#deps;
+    const name = app.hostname.toLowerCase();
+    const current = await database.db.selectFrom('dns_records').select(['value']).where('deployment_id', '=', app.id).where('name', '=', name).where('type', '=', 'A').execute();
+    const before = current.map((r) => r.value).sort();
+    if (canonicalJson(before) === canonicalJson(addresses)) return;
+    await lease.inFence(async (tx) => {
+      await tx.deleteFrom('dns_records').where('deployment_id', '=', app.id).execute();
+      if (addresses.length > 0) {
+        await tx
+          .insertInto('dns_records')
+          .values(addresses.map((value) => ({ name, type: 'A' as const, value, ttl: options.dnsTtl, deployment_id: app.id, updated_at: now })))
+          .execute();
+      }
+      await tx.updateTable('dns_zone').set((eb) => ({ serial: eb('serial', '+', 1), updated_at: now })).where('id', '=', 1).execute();
+      await recordEvent(tx, {
+        deploymentId: app.id,
+        organizationId: app.organization_id,
+        generation: app.generation,
+        category: 'dns',
+        type: 'DnsPublished',
+        message: `${name} now answers ${addresses.length ? addresses.join(', ') : 'nothing'}${zones.length ? ` (${zones.join(', ')})` : ''}: ${reason}`,
+        detail: { hostname: name, from: before, to: addresses, zones, reason, at: now.toISOString() },
+      });
+      return true;
+    });
+  }
+
+  async #removeOrphanRecords(active: Set<string>): Promise<void> {
+    const { database, lease } = this.#deps;
+    const owners = await database.db.selectFrom('dns_records').select('deployment_id').distinct().where('deployment_id', 'is not', null).execute();
+    const orphans = owners.map((o) => o.deployment_id!).filter((id) => !active.has(id));
+    if (orphans.length === 0) return;
+    await lease.inFence(async (tx) => {
+      await tx.deleteFrom('dns_records').where('deployment_id', 'in', orphans).execute();
+      await tx.updateTable('dns_zone').set((eb) => ({ serial: eb('serial', '+', 1) })).where('id', '=', 1).execute();
+      return true;
+    });
+  }
+}
