@@ -126,7 +126,9 @@ describe('deploying into a simulated cluster', () => {
     await h.waitForStatus('web', (s) => s.status === 'ready');
     await sim().faults.set({ api: 'blackhole' });
     try {
-      const unknown = await h.waitForStatus('web', (s) => s.status === 'unknown', { timeoutMs: 15_000 });
+      // Unknown comes first (the API stops answering); the observation turns stale once the
+      // cluster has been silent for longer than the stale bound.
+      const unknown = await h.waitForStatus('web', (s) => s.status === 'unknown' && s.clusters[0]?.stale === true, { timeoutMs: 15_000 });
       expect(unknown.clusters[0]).toMatchObject({ stale: true });
       expect(unknown.clusters[0]!.conditions.find((c) => c.type === 'WorkloadReady')).toMatchObject({ status: 'Unknown', reason: 'ClusterStale' });
       const zones = (await h.api<{ items: { zone: string; status: string }[] }>('GET', `/v1/orgs/${org()}/zones`)).body.items;

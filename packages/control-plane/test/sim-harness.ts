@@ -60,7 +60,7 @@ export async function startHarness(options: {
       runControllers: true,
       controllers: {
         probeIntervalMs: options.probeIntervalMs ?? 300,
-        probeTimeoutMs: 600,
+        probeTimeoutMs: 1_500,
         resyncIntervalMs: 3_000,
         pollIntervalMs: 200,
         concurrencyPerCluster: 4,

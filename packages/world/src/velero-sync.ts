@@ -14,8 +14,9 @@ const SYNCED_FROM = 'velero.world.satusky.dev/synced-from';
 export function syncBackups(zones: readonly WorldZone[]): number {
   let copies = 0;
   for (const source of zones) {
-    // A zone whose API is down cannot upload; what it uploaded before is already in the bucket.
-    if (source.cluster.faults.get().api !== 'ok' || !source.cluster.objects.resourceType(BACKUP)) continue;
+    // Velero uploads a backup before it marks it Completed, so a completed backup is in the bucket
+    // even if its zone went down a moment later (the zone's store stands in for the bucket here).
+    if (!source.cluster.objects.resourceType(BACKUP)) continue;
     const completed = source.cluster.objects
       .list<KubeObject & { status?: { phase?: string } }>(BACKUP, { namespace: NAMESPACE })
       .filter((b) => b.status?.phase === 'Completed' && !(b.metadata.annotations as Record<string, string> | undefined)?.[SYNCED_FROM]);

@@ -137,7 +137,7 @@ export class Reconciler {
 
     const changed: string[] = [...namespaceDrift];
     for (const object of desired) {
-      if (needsApply(object, await this.#live(ctx, object))) {
+      if (needsApply(object, await this.#live(ctx, object)) && (await this.#stillNeedsApply(ctx, object))) {
         await applyExactly(ctx, object);
         changed.push(ref(object));
       }
@@ -204,6 +204,8 @@ export class Reconciler {
         detail: { changed, pruned },
       });
     }
+    // A restore whose backup has not reached this zone yet: come back for it.
+    if (velero.waiting.length > 0) return { outcome: 'retry', clusterFault: false };
     return { outcome: 'done' };
   }
 
@@ -213,6 +215,18 @@ export class Reconciler {
     if (ctx.informers.synced(kind)) return ctx.informers.get(kind, object.metadata.namespace ?? '', object.metadata.name);
     const live = await ctx.client.get({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name });
     return live ? JSON.parse(JSON.stringify(live)) : null;
+  }
+
+  /**
+   * The cache said the object is missing or different; ask the cluster itself before writing. An
+   * informer lags a write by a moment, and acting on that lag would rewrite a fresh object and
+   * report drift that never happened.
+   */
+  async #stillNeedsApply(ctx: ClusterContext, object: KubeObject): Promise<boolean> {
+    // Without a synced cache the caller already read the cluster.
+    if (!ctx.informers.synced(object.kind as Parameters<ClusterContext['informers']['synced']>[0])) return true;
+    const live = await ctx.client.get({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name });
+    return needsApply(object, live ? JSON.parse(JSON.stringify(live)) : null);
   }
 
   /** Everything this app has in the cluster, by kind: from a synced cache or a fresh list, never a guess. */
@@ -253,7 +267,7 @@ export class Reconciler {
    * Restores failovers asked for. They live in the velero namespace; anything of the app's there
    * that is not wanted goes (Backups stay: they are data, and expire by their TTL).
    */
-  async #applyVelero(ctx: ClusterContext, deployment: DeploymentRow, org: OrganizationRow, placement: Placement): Promise<{ changed: string[]; pruned: string[] }> {
+  async #applyVelero(ctx: ClusterContext, deployment: DeploymentRow, org: OrganizationRow, placement: Placement): Promise<{ changed: string[]; pruned: string[]; waiting: string[] }> {
     const app = { id: deployment.id, name: deployment.name };
     const orgRef = { slug: org.slug, namespace: org.namespace };
     const backup = placement.multicluster?.backup ?? null;
@@ -265,13 +279,24 @@ export class Reconciler {
       .where('deployment_id', '=', deployment.id)
       .where('cluster_id', '=', ctx.cluster.id)
       .execute();
-    for (const r of restores) wanted.push(renderRestore({ org: orgRef, app, restore: { name: r.name, backupName: r.backup_name } }));
     const existing = await this.#veleroOwned(ctx, deployment.id);
-    if (wanted.length === 0 && existing.length === 0) return { changed: [], pruned: [] };
+    const waiting: string[] = [];
+    for (const r of restores) {
+      const rendered = existing.some((o) => o.kind === 'Restore' && o.metadata?.name === r.name);
+      // Velero validates a Restore against the backups this cluster knows; a backup completed in
+      // another zone takes a moment to sync from the shared bucket. Until it is here, wait rather
+      // than create a Restore that fails validation for good.
+      if (!rendered && !(await ctx.client.get({ apiVersion: 'velero.io/v1', kind: 'Backup', namespace: VELERO_NAMESPACE, name: r.backup_name }))) {
+        waiting.push(r.backup_name);
+        continue;
+      }
+      wanted.push(renderRestore({ org: orgRef, app, restore: { name: r.name, backupName: r.backup_name } }));
+    }
+    if (wanted.length === 0 && existing.length === 0) return { changed: [], pruned: [], waiting };
     const changed: string[] = [];
     for (const object of wanted.map(withAppliedHash)) {
       const live = existing.find((o) => o.kind === object.kind && o.metadata?.name === object.metadata.name) ?? null;
-      if (needsApply(object, live)) {
+      if (needsApply(object, live) && (await this.#stillNeedsApply(ctx, object))) {
         await ctx.client.apply(object);
         changed.push(ref(object));
       }
@@ -283,7 +308,7 @@ export class Reconciler {
       await ctx.client.delete({ apiVersion: 'velero.io/v1', kind: object.kind ?? 'Schedule', namespace: VELERO_NAMESPACE, name: object.metadata?.name ?? '' });
       pruned.push(ref(object));
     }
-    return { changed, pruned };
+    return { changed, pruned, waiting };
   }
 
   /** The app's Schedules and Restores in this zone (from the cache when synced, else listed). */
