@@ -127,8 +127,8 @@ export function useEventStream(org: string, app: string, enabled: boolean): { ev
 const lineKey = (line: LogLine) => `${line.zone}\u0000${line.pod}\u0000${line.at ?? ''}\u0000${line.message}`;
 
 /**
- * Every pod's log in every zone, live. The logs stream has no cursor, so a reconnect asks for a tail
- * again and drops the lines already shown (same zone, pod, timestamp and text).
+ * Every pod's log in every zone, live. A reconnect resumes from the newest line's time (`since`),
+ * and drops the lines of that same moment it already shows (same zone, pod, timestamp and text).
  */
 export function useLogStream(org: string, app: string, enabled: boolean): { lines: LogLine[]; zones: ZoneLogState[]; state: StreamState } {
   const [lines, setLines] = useState<LogLine[]>([]);
@@ -141,15 +141,11 @@ export function useLogStream(org: string, app: string, enabled: boolean): { line
     if (!enabled) return;
     const seen = new Set<string>();
     const order: string[] = [];
-    let connected = false;
+    let newest: string | null = null;
     let pending: LogLine[] = [];
     let flush: ReturnType<typeof setTimeout> | null = null;
     const stop = reconnecting({
-      url: () => {
-        const tail = connected ? 200 : 100;
-        connected = true;
-        return client.streamUrl(org, app, 'logs', { tail });
-      },
+      url: () => client.streamUrl(org, app, 'logs', newest ? { since: newest } : { tail: 100 }),
       onState: setState,
       onMessage: (data) => {
         const message = data as LogMessage;
@@ -163,6 +159,7 @@ export function useLogStream(org: string, app: string, enabled: boolean): { line
         if (seen.has(key)) return;
         seen.add(key);
         order.push(key);
+        if (message.line.at && (!newest || message.line.at > newest)) newest = message.line.at;
         if (order.length > MAX_LINES * 2) seen.delete(order.shift()!);
         pending.push(message.line);
         flush ??= setTimeout(() => {

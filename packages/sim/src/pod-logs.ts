@@ -1,5 +1,5 @@
 // Container logs of simulated pods: bounded in-memory buffers per container, `pods/log` with
-// follow, tailLines, sinceSeconds, timestamps and limitBytes, and appends from the edge.
+// follow, tailLines, sinceSeconds, sinceTime, timestamps and limitBytes, and appends from the edge.
 
 import type { ServerResponse } from 'node:http';
 import { ApiError } from './api/errors.ts';
@@ -99,6 +99,12 @@ export class PodLogs {
     const key = this.#key(ns, name, container);
     let lines = this.#buffer(key).lines;
     if (since) lines = lines.filter((l) => l.time >= this.#now() - Number(since) * 1000);
+    const sinceTime = q.get('sinceTime');
+    if (sinceTime) {
+      const from = Date.parse(sinceTime);
+      if (Number.isNaN(from)) throw new ApiError(400, 'BadRequest', `sinceTime: invalid RFC3339 time "${sinceTime}"`);
+      lines = lines.filter((l) => l.time >= from);
+    }
     if (tail !== null && tail !== '' && Number(tail) >= 0) lines = Number(tail) === 0 ? [] : lines.slice(-Number(tail));
     const fmt = (l: LogLine): string => (timestamps ? `${rfc3339Nano(l.time)} ${l.text}\n` : `${l.text}\n`);
     res.statusCode = 200;

@@ -39,20 +39,25 @@ export function logsCommand(deps: CliDeps, cwd: () => string): Command {
     .option('-a, --app <app>', 'the app')
     .option('--config <name-or-path>', 'which satusky.toml names the app')
     .option('-n, --tail <n>', 'lines of history per pod first', '10')
+    .option('--since <time>', 'instead of a tail, every line from this RFC 3339 time on (resume where a stream stopped)')
     .option('--zone <zone>', 'only this zone')
     .action(
-      withSession(deps, async (session, options: { app?: string; config?: string; tail: string; zone?: string }) => {
+      withSession(deps, async (session, options: { app?: string; config?: string; tail: string; since?: string; zone?: string }) => {
+        const tail = Number(options.tail);
+        if (!Number.isInteger(tail) || tail < 0 || tail > 1000) throw new CliError('--tail must be between 0 and 1000', 2);
+        if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) throw new CliError(`--since must be an RFC 3339 time such as 2026-11-21T10:00:00Z, not "${options.since}"`, 2);
         const app = await resolveAppName(cwd(), options.app, options.config);
-        await streamLogs(session, await session.orgId(), app, { tail: Number(options.tail), zone: options.zone });
+        await streamLogs(session, await session.orgId(), app, { tail, since: options.since, zone: options.zone });
       }),
     );
   return logs;
 }
 
-async function streamLogs(session: Session, org: string, app: string, options: { tail: number; zone?: string | undefined }): Promise<void> {
+async function streamLogs(session: Session, org: string, app: string, options: { tail: number; since?: string | undefined; zone?: string | undefined }): Promise<void> {
   const client = session.client();
+  const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
   await new Promise<void>((resolve, reject) => {
-    const socket = new WebSocket(client.streamUrl(org, app, 'logs', { tail: options.tail, zone: options.zone }), {
+    const socket = new WebSocket(client.streamUrl(org, app, 'logs', since ? { since, zone: options.zone } : { tail: options.tail, zone: options.zone }), {
       headers: client.token ? { 'x-satusky-api-key': client.token } : {},
     });
     session.deps.signal?.addEventListener('abort', () => socket.close(), { once: true });

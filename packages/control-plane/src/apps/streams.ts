@@ -10,6 +10,9 @@ import { assertCurrentOrg } from '../orgs/service.ts';
 import { listEvents } from '../events/repository.ts';
 import { appZones, parseLogLine, podSelector, type AppZones } from './logs.ts';
 
+/** An RFC 3339 time, as the `at` of a log line (fractional seconds optional). */
+const RFC3339 = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$';
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the stream routes' preHandler: the app, resolved before the upgrade. */
@@ -75,10 +78,15 @@ export function streamRoutes(app: App, deps: AppDeps): void {
       schema: {
         tags: ['apps'],
         operationId: 'streamAppLogs',
-        summary: 'WebSocket: {type:"line", line} for every pod of the app, and {type:"zone"} status messages',
+        summary:
+          'WebSocket: {type:"line", line} for every pod of the app, and {type:"zone"} status messages. Resume with `since` (the `at` of the last line seen): lines from that moment on, instead of a tail',
         params: AppParamsSchema,
         querystring: Type.Object(
-          { tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })), zone: Type.Optional(Type.String({ maxLength: 63 })) },
+          {
+            tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+            zone: Type.Optional(Type.String({ maxLength: 63 })),
+            since: Type.Optional(Type.String({ maxLength: 40, pattern: RFC3339 })),
+          },
           { additionalProperties: false },
         ),
       },
@@ -95,6 +103,12 @@ export function streamRoutes(app: App, deps: AppDeps): void {
       };
       socket.on('close', stopAll);
       const tail = request.query.tail ?? 10;
+      // The cursor: a reconnecting client asks for what came after the last line it saw. The
+      // kubelet takes sinceTime to the second, so lines earlier in that second are dropped here;
+      // lines of the very same millisecond are sent again (the client drops those it has).
+      const since = request.query.since === undefined ? null : Date.parse(request.query.since);
+      const follow = since === null ? { tailLines: tail } : { sinceTime: new Date(Math.floor(since / 1000) * 1000).toISOString().replace('.000Z', 'Z') };
+      const fresh = (line: { at: string | null }) => since === null || line.at === null || Date.parse(line.at) >= since;
 
       const attach = async () => {
         for (const { clusterId, zone } of target.zones) {
@@ -112,8 +126,11 @@ export function streamRoutes(app: App, deps: AppDeps): void {
                 target.namespace,
                 name,
                 target.name,
-                { tailLines: tail },
-                (raw) => send(socket, { type: 'line', line: { ...parseLogLine(raw), zone, pod: name, container: target.name } }),
+                follow,
+                (raw) => {
+                  const line = parseLogLine(raw);
+                  if (fresh(line)) send(socket, { type: 'line', line: { ...line, zone, pod: name, container: target.name } });
+                },
                 () => {
                   followers.delete(key);
                   send(socket, { type: 'pod', zone, pod: name, state: 'ended' });

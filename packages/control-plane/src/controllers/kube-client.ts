@@ -258,7 +258,7 @@ export class KubeClient {
     namespace: string,
     pod: string,
     container: string,
-    options: { tailLines?: number; sinceSeconds?: number },
+    options: { tailLines?: number; sinceSeconds?: number; sinceTime?: string },
     onLine: (line: string) => void,
     onEnd: (error: unknown) => void,
   ): Promise<AbortController> {
@@ -270,6 +270,7 @@ export class KubeClient {
     url.searchParams.set('timestamps', 'true');
     if (options.tailLines !== undefined) url.searchParams.set('tailLines', String(options.tailLines));
     if (options.sinceSeconds !== undefined) url.searchParams.set('sinceSeconds', String(options.sinceSeconds));
+    if (options.sinceTime !== undefined) url.searchParams.set('sinceTime', options.sinceTime);
     const requestOptions: https.RequestOptions = { method: 'GET', headers: {} };
     await this.kubeConfig.applyToHTTPSOptions(requestOptions);
     const controller = new AbortController();
