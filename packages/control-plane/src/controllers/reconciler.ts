@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { RemovalReport } from '../apps/service.ts';
 import type { Placement } from '@satusky/contracts';
 import { renderBackupSchedule, renderRestore, VELERO_NAMESPACE } from '../core/backups.ts';
-import { APPLIED_HASH_ANNOTATION, isSubset, needsApply, withAppliedHash } from '../core/drift.ts';
+import { APPLIED_HASH_ANNOTATION, extraDataKeys, isSubset, needsApply, withAppliedHash } from '../core/drift.ts';
 import type { Keyring } from '../core/keyring.ts';
 import { APP_KINDS, LABELS, renderAcmeIssuer, renderApp, renderEdgeGateway, renderNamespace, TLS_OF_LABEL, type KubeObject } from '../core/render.ts';
 import type { Database } from '../db/database.ts';
@@ -46,8 +46,13 @@ const CLUSTER_FAULTS = new Set(['unreachable', 'timeout', 'server', 'throttled']
  * lists. Without it such drift is "restored" on every pass and never goes away.
  */
 async function applyExactly(ctx: ClusterContext, object: KubeObject): Promise<void> {
-  const applied = await ctx.client.apply(object);
-  if (!isSubset(object, JSON.parse(JSON.stringify(applied)))) await ctx.client.mergePatch(object);
+  const applied = JSON.parse(JSON.stringify(await ctx.client.apply(object))) as unknown;
+  if (!isSubset(object, applied)) await ctx.client.mergePatch(object);
+  // Keys added by hand to a ConfigMap or Secret: a merge patch with null removes them.
+  const extra = extraDataKeys(object, applied);
+  if (extra.length > 0) {
+    await ctx.client.mergePatch({ apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: object.metadata.namespace }, data: Object.fromEntries(extra.map((key) => [key, null])) });
+  }
 }
 
 function ref(o: { kind?: string; metadata?: { name?: string } }): string {

@@ -9,7 +9,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service } from 'kubernetes-models/v1';
 import type { AppSpec, DeployBody, Placement } from '@satusky/contracts';
 import { DEFAULT_SPEC, resolveAppSpec, sameSpec } from './app-spec.ts';
-import { APPLIED_HASH_ANNOTATION, isSubset, needsApply, withAppliedHash } from './drift.ts';
+import { APPLIED_HASH_ANNOTATION, extraDataKeys, isSubset, needsApply, withAppliedHash } from './drift.ts';
 import { AppError } from './errors.ts';
 import { parseImage } from './image.ts';
 import { observeWorkload } from './observe.ts';
@@ -287,6 +287,19 @@ describe('drift detection', () => {
   it('needs no write when the live object has every desired field (plus server-added ones)', () => {
     expect(needsApply(desired, live())).toBe(false);
     expect(isSubset({ a: 1, b: [{ c: 2 }] }, { a: 1, b: [{ c: 2, d: 3 }], e: 4 })).toBe(true);
+  });
+
+  it('treats a key added by hand to the env ConfigMap or the Secret as drift, but not extra metadata', () => {
+    const configMap = withAppliedHash(renderApp(baseInput()).find((o) => o.kind === 'ConfigMap')!);
+    const injected = JSON.parse(JSON.stringify(configMap)) as { data: Record<string, string>; metadata: { labels: Record<string, string> } };
+    injected.data.INJECTED = 'yes';
+    expect(extraDataKeys(configMap, injected)).toEqual(['INJECTED']);
+    expect(needsApply(configMap, injected)).toBe(true);
+    const labelled = JSON.parse(JSON.stringify(configMap)) as { metadata: { labels: Record<string, string> } };
+    labelled.metadata.labels.extra = 'fine';
+    expect(needsApply(configMap, labelled)).toBe(false);
+    const service = withAppliedHash(renderApp(baseInput()).find((o) => o.kind === 'Service')!);
+    expect(extraDataKeys(service, { data: { anything: 1 } })).toEqual([]);
   });
 
   it('writes when a field was changed by hand, the object is gone, or our intent changed', () => {

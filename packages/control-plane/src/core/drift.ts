@@ -40,5 +40,20 @@ export function needsApply(desired: KubeObject, live: unknown): boolean {
   if (!live) return true;
   const liveHash = (live as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
   if (liveHash !== desired.metadata.annotations?.[APPLIED_HASH_ANNOTATION]) return true;
-  return !isSubset(desired, live);
+  return !isSubset(desired, live) || extraDataKeys(desired, live).length > 0;
+}
+
+/** Kinds whose `data` is the whole of what they say: a key nobody rendered is drift, not an addition. */
+const EXACT_DATA_KINDS = new Set(['ConfigMap', 'Secret']);
+
+/**
+ * Keys in a live ConfigMap's or Secret's `data` that the desired object does not have. The app
+ * reads these objects whole (envFrom), so a key added by hand would become part of its
+ * environment; server-side apply leaves such keys to the manager that added them.
+ */
+export function extraDataKeys(desired: KubeObject, live: unknown): string[] {
+  if (!EXACT_DATA_KINDS.has(desired.kind)) return [];
+  const wanted = (desired as { data?: Record<string, unknown> }).data ?? {};
+  const found = (live as { data?: Record<string, unknown> } | null)?.data ?? {};
+  return Object.keys(found).filter((key) => !Object.hasOwn(wanted, key)).sort();
 }

@@ -84,7 +84,8 @@ const CATALOGUE: Mutation[] = [
     scope: 'app',
     ref: CONFIGMAP,
     mutate: (s) => s.objects.patch(CONFIGMAP(), { data: { GREETING: 'tampered', EXTRA: 'injected' } }, 'merge', kubectl),
-    restored: (live, before) => at(live, 'data', 'GREETING') === at(before, 'data', 'GREETING'),
+    // The injected key goes too: the app reads the ConfigMap whole (envFrom).
+    restored: (live, before) => at(live, 'data', 'GREETING') === at(before, 'data', 'GREETING') && at(live, 'data', 'EXTRA') === undefined,
   },
   { name: 'ConfigMap deleted', scope: 'app', ref: CONFIGMAP, mutate: (s) => s.objects.delete(CONFIGMAP()), restored: exists, fullOnly: true },
   {
