@@ -93,7 +93,10 @@ async function send(token: string, method: string, url: string, body: unknown, r
     } catch {
       // The process is down or was killed mid-request: try again with the same key.
     }
-    if (Date.now() > deadline) throw new Error(`no answer to ${requestId}`);
+    if (Date.now() > deadline) {
+      const state = child ? `the process ${child.exited ? `exited (${child.proc.exitCode ?? child.proc.signalCode})` : 'is running'}` : 'no process';
+      throw new Error(`no answer to ${requestId} within 90 s; ${state}; its last lines:\n${child?.lines.slice(-30).join('\n') ?? ''}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
