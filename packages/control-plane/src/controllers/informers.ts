@@ -1,6 +1,6 @@
 import { makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { APP_KINDS, MANAGED_SELECTOR } from '../core/render.ts';
+import { APP_KINDS, LABELS, MANAGED_SELECTOR } from '../core/render.ts';
 import type { KubeClient } from './kube-client.ts';
 
 export const WATCHED_KINDS = [
@@ -71,6 +71,20 @@ export class ClusterInformers {
     const entry = this.#entries.get(kind);
     if (!entry?.synced) return [];
     return entry.informer.list(namespace).map(plain);
+  }
+
+  /**
+   * Cached objects of a kind that carry one app's deployment label, as plain JSON. Filters before
+   * copying: with thousands of apps in a cluster, copying the whole cache for every observation
+   * was the control plane's main cost.
+   */
+  owned(kind: WatchedKind, deploymentId: string, namespace?: string): KubernetesObject[] {
+    const entry = this.#entries.get(kind);
+    if (!entry?.synced) return [];
+    return entry.informer
+      .list(namespace)
+      .filter((o) => o.metadata?.labels?.[LABELS.deploymentId] === deploymentId)
+      .map(plain);
   }
 
   get(kind: WatchedKind, namespace: string, name: string): KubernetesObject | undefined {

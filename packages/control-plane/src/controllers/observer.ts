@@ -106,10 +106,10 @@ export class Observer {
       .executeTakeFirst();
     if (!target || target.state !== 'active') return;
 
-    const deployments = this.#informers.list('Deployment').filter((d) => d.metadata?.labels?.[LABELS.deploymentId] === deploymentId);
-    const pods = this.#informers.list('Pod').filter((p) => p.metadata?.labels?.[LABELS.deploymentId] === deploymentId);
+    const deployments = this.#informers.owned('Deployment', deploymentId);
+    const pods = this.#informers.owned('Pod', deploymentId);
     const fact = observeWorkload((deployments[0]) ?? null, pods, this.#deps.clock());
-    const own = (kind: WatchedKind) => this.#informers.list(kind).filter((o) => o.metadata?.labels?.[LABELS.deploymentId] === deploymentId);
+    const own = (kind: WatchedKind) => this.#informers.owned(kind, deploymentId);
     // Routes and certificates only from complete caches: a half-synced view would report them missing.
     const routing =
       this.#informers.synced('HTTPRoute') && this.#informers.synced('Ingress') && this.#informers.synced('Certificate')

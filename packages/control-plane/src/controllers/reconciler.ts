@@ -239,7 +239,7 @@ export class Reconciler {
     const owned: OwnedObject[] = [];
     for (const { apiVersion, kind } of APP_KINDS) {
       const objects = ctx.informers.synced(kind)
-        ? ctx.informers.list(kind, namespace)
+        ? ctx.informers.owned(kind, deploymentId, namespace)
         : await ctx.client.list(apiVersion, kind, { namespace, labelSelector: `${LABELS.deploymentId}=${deploymentId}` });
       for (const o of objects) {
         if (o.metadata?.labels?.[LABELS.deploymentId] === deploymentId && o.metadata.name) {
@@ -321,7 +321,7 @@ export class Reconciler {
     const found = [];
     for (const kind of ['Schedule', 'Restore'] as const) {
       const objects = ctx.informers.synced(kind)
-        ? ctx.informers.list(kind, VELERO_NAMESPACE)
+        ? ctx.informers.owned(kind, deploymentId, VELERO_NAMESPACE)
         : await ctx.client.list('velero.io/v1', kind, { namespace: VELERO_NAMESPACE, labelSelector: `${LABELS.deploymentId}=${deploymentId}` }).catch((error: unknown) => {
             // A cluster without Velero has nothing of the app's to prune.
             if (error instanceof KubeError && error.status === 404) return [];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Placement } from '@satusky/contracts';
 import { scheduleName } from '../core/backups.ts';
@@ -33,6 +33,38 @@ export interface TrafficDeps {
   /** Replaceable for tests. */
   probe?: typeof probeThroughEdge;
 }
+
+/** Every active target of every active app, with its cluster, observation and last probe: one query per run. */
+function loadTargets(db: Database['db']) {
+  return db
+    .selectFrom('deployment_targets as t')
+    .innerJoin('deployments as d', 'd.id', 't.deployment_id')
+    .innerJoin('clusters as c', 'c.id', 't.cluster_id')
+    .leftJoin('deployment_observations as o', (join) => join.onRef('o.deployment_id', '=', 't.deployment_id').onRef('o.cluster_id', '=', 't.cluster_id'))
+    .leftJoin('edge_probes as p', (join) => join.onRef('p.deployment_id', '=', 't.deployment_id').onRef('p.cluster_id', '=', 't.cluster_id'))
+    .select([
+      't.deployment_id',
+      't.cluster_id',
+      't.role',
+      't.applied_generation',
+      'c.zone',
+      'c.edge_address',
+      'c.last_heard_at',
+      'o.ready_replicas',
+      'o.desired_replicas',
+      'o.observed_generation',
+      'o.workload',
+      'p.ok as probe_ok',
+      'p.detail as probe_detail',
+      'p.probed_at',
+      'p.streak',
+    ])
+    .where('d.state', '=', 'active')
+    .where('t.state', '=', 'active')
+    .execute();
+}
+
+type TargetRow = Awaited<ReturnType<typeof loadTargets>>[number];
 
 interface AppRow {
   id: string;
@@ -96,14 +128,22 @@ export class TrafficController {
     const apps = (await database.db
       .selectFrom('deployments as d')
       .innerJoin('releases as r', 'r.id', 'd.current_release_id')
-      .select(['d.id', 'd.name', 'd.organization_id', 'd.hostname', 'd.generation', 'r.placement', (eb) => eb.ref('r.spec').$castTo<{ health_path: string | null }>().as('spec')])
+      .select(['d.id', 'd.name', 'd.organization_id', 'd.hostname', 'd.generation', 'r.placement', sql<string | null>`r.spec->>'health_path'`.as('health_path')])
       .where('d.state', '=', 'active')
-      .execute()).map((r) => ({ id: r.id, name: r.name, organization_id: r.organization_id, hostname: r.hostname, generation: r.generation, placement: r.placement, health_path: r.spec.health_path })) satisfies AppRow[];
+      .execute()).map((r) => ({ id: r.id, name: r.name, organization_id: r.organization_id, hostname: r.hostname, generation: r.generation, placement: r.placement, health_path: r.health_path })) satisfies AppRow[];
+    // Read once for the whole run, not once per app: at thousands of apps the per-app queries
+    // were most of the control plane's idle CPU.
+    const targets = new Map<string, TargetRow[]>();
+    for (const t of await loadTargets(database.db)) targets.set(t.deployment_id, [...(targets.get(t.deployment_id) ?? []), t]);
+    const records = new Map<string, { name: string; value: string }[]>();
+    const published = await database.db.selectFrom('dns_records').select(['deployment_id', 'name', 'value']).where('type', '=', 'A').where('deployment_id', 'is not', null).execute();
+    for (const r of published) records.set(r.deployment_id!, [...(records.get(r.deployment_id!) ?? []), r]);
     const queue = [...apps];
     const workers = Array.from({ length: Math.min(options.concurrency, queue.length) }, async () => {
       for (let app = queue.shift(); app && !this.#stopped; app = queue.shift()) {
         try {
-          await this.#runApp(app);
+          const name = app.hostname.toLowerCase();
+          await this.#runApp(app, { targets: targets.get(app.id) ?? [], records: (records.get(app.id) ?? []).filter((r) => r.name === name).map((r) => r.value) });
         } catch (error) {
           this.#deps.log.warn({ err: error, deployment: app.id }, 'traffic run for app failed');
         }
@@ -113,33 +153,10 @@ export class TrafficController {
     await this.#removeOrphanRecords(new Set(apps.map((a) => a.id)));
   }
 
-  async #runApp(app: AppRow, command?: FailoverCommand): Promise<void> {
-    const { database, options, clock } = this.#deps;
+  async #runApp(app: AppRow, input: { targets: TargetRow[]; records: string[] }, command?: FailoverCommand): Promise<void> {
+    const { options, clock } = this.#deps;
     const now = clock();
-    const targets = await database.db
-      .selectFrom('deployment_targets as t')
-      .innerJoin('clusters as c', 'c.id', 't.cluster_id')
-      .leftJoin('deployment_observations as o', (join) => join.onRef('o.deployment_id', '=', 't.deployment_id').onRef('o.cluster_id', '=', 't.cluster_id'))
-      .leftJoin('edge_probes as p', (join) => join.onRef('p.deployment_id', '=', 't.deployment_id').onRef('p.cluster_id', '=', 't.cluster_id'))
-      .select([
-        't.cluster_id',
-        't.role',
-        't.applied_generation',
-        'c.zone',
-        'c.edge_address',
-        'c.last_heard_at',
-        'o.ready_replicas',
-        'o.desired_replicas',
-        'o.observed_generation',
-        'o.workload',
-        'p.ok as probe_ok',
-        'p.detail as probe_detail',
-        'p.probed_at',
-        'p.streak',
-      ])
-      .where('t.deployment_id', '=', app.id)
-      .where('t.state', '=', 'active')
-      .execute();
+    const targets = input.targets;
     if (targets.length === 0) return;
 
     const multi = app.placement.mode !== 'single';
@@ -209,7 +226,7 @@ export class TrafficController {
     let failover: FailoverState | null = null;
     if (app.placement.mode === 'active-passive') failover = await this.#stepFailover(app, zones, now, command);
     const decision = decideTraffic(app.placement, zones, failover);
-    await this.#publish(app, decision.addresses, decision.zones, decision.reason, now);
+    await this.#publish(app, input.records, decision.addresses, decision.zones, decision.reason, now);
   }
 
   async #stepFailover(app: AppRow, zones: ZoneTraffic[], now: Date, command?: FailoverCommand): Promise<FailoverState> {
@@ -309,11 +326,10 @@ export class TrafficController {
     });
   }
 
-  async #publish(app: AppRow, addresses: string[], zones: string[], reason: string, now: Date): Promise<void> {
-    const { database, lease, options } = this.#deps;
+  async #publish(app: AppRow, current: string[], addresses: string[], zones: string[], reason: string, now: Date): Promise<void> {
+    const { lease, options } = this.#deps;
     const name = app.hostname.toLowerCase();
-    const current = await database.db.selectFrom('dns_records').select(['value']).where('deployment_id', '=', app.id).where('name', '=', name).where('type', '=', 'A').execute();
-    const before = current.map((r) => r.value).sort();
+    const before = [...current].sort();
     if (canonicalJson(before) === canonicalJson(addresses)) return;
     await lease.inFence(async (tx) => {
       await tx.deleteFrom('dns_records').where('deployment_id', '=', app.id).execute();
