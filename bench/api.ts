@@ -10,7 +10,8 @@
 // the control plane, the clusters, this driver), 30 apps running in all three: the same requests
 // (plus an app's status) under 16 and 64 connections, first with every cluster healthy, then with one
 // cluster blackholed (connections accepted, never answered) while every app is being redeployed, so
-// the controllers have requests hanging on it. The bar: within 20 % of the healthy figures.
+// the controllers have requests hanging on it (the healthy phase redeploys every app too). The
+// bar: no more than 20 % worse than the healthy figures.
 //
 // Options (environment): BENCH_DURATION seconds per measurement (default 5), BENCH_CONNECTIONS
 // (default 16), BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch
@@ -177,8 +178,12 @@ async function benchFleet(label: string, databaseUrl?: string): Promise<FleetRow
     ];
     let generation = 1;
     for (const conns of fleetConnections) {
+      // Both phases measure while every app is being redeployed, so the only difference between
+      // them is the blackholed cluster (not an idle control plane against a busy one).
+      await deployAll(String((generation += 1)));
       const healthy: Measurement[] = [];
       for (const [name, options] of endpoints) healthy.push(await measure(`${label} + controllers, 3 clusters healthy: ${name} (${conns} conn)`, options, conns));
+      await converged('healthy redeploy');
       // One cluster blackholed, every app redeployed: the controllers' requests to it hang.
       await sims.call('fault', { cluster: 'bh-c', api: 'blackhole' });
       await deployAll(String((generation += 1)));
@@ -246,10 +251,11 @@ console.log(table(['measurement', 'req/s', 'p50', 'p99', 'req/s vs baseline', 'e
 const all = [...results, ...fleetRows.flatMap((r) => [r.healthy, r.blackholed])];
 if (fleetRows.length > 0) {
   console.log(`\nOne of 3 clusters blackholed while ${FLEET_APPS} apps are redeployed to all three, against the same with every cluster healthy (controllers running in the API's process; ${duration} s per measurement):\n`);
-  const within = (a: number, b: number) => Math.abs(a / b - 1) <= 0.2;
+  // One-sided: the blackhole must not make the API slower; faster is within the bar too.
+  const within = (blackholed: number, healthy: number) => blackholed / healthy >= 0.8;
   console.log(
     table(
-      ['database', 'request', 'conn', 'healthy req/s', 'blackholed req/s', 'ratio', 'healthy p99', 'blackholed p99', 'ratio', 'within 20 %'],
+      ['database', 'request', 'conn', 'healthy req/s', 'blackholed req/s', 'ratio', 'healthy p99', 'blackholed p99', 'ratio', 'not worse than 20 %'],
       fleetRows.map((r) => [
         r.database,
         r.endpoint,
@@ -264,7 +270,7 @@ if (fleetRows.length > 0) {
       ]),
     ),
   );
-  console.log(`\nBar P1 (API p99 unchanged ±20 % while one cluster is blackholed): req/s and p99 compared above (a p99 difference of ≤ 2 ms counts as unchanged).`);
+  console.log(`\nBar P1 (API no more than 20 % worse while one cluster is blackholed): req/s at least 0.8× and p99 at most 1.2× (or within 2 ms) of the healthy phase; both phases redeploy every app.`);
 }
 if (all.some((r) => r.errors + r.non2xx > 0)) {
   console.error('\nsome requests failed; the figures above are not trustworthy');

@@ -12,11 +12,12 @@
 // process; this one only drives load (keep-alive HTTPS, bounded concurrency).
 //
 // Options (environment): BENCH_SIZES (default "1000,10000"), BENCH_CONCURRENCY (default 32),
-// BENCH_DEPLOYMENTS (default "1000,10000"). `--write` also writes bench/results-sim.md.
+// BENCH_DEPLOYMENTS (default "1000,10000"). `--write` also writes the section for docs/benchmarks.md
+// to bench/results/sim.md (git-ignored).
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, request, Agent, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
@@ -479,7 +480,7 @@ async function drive(sim: Child, base: Child, o: DriveOptions): Promise<void> {
 
   const table = ['| measure | objects | simulator | baseline | ratio |', '|---|---:|---:|---:|---:|', ...rows.map((r) => `| ${r.measure} | ${r.n} | ${r.sim} | ${r.baseline} | ${r.ratio} |`)].join('\n');
   if (process.argv.includes('--write')) {
-    const md = `# Simulated cluster benchmark (bench/sim.ts)
+    const md = `## Simulated cluster (\`npm run bench:sim\`)
 
 Command: \`npm run bench:sim -- --write\` — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), concurrency ${concurrency}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min; other work was running on this machine, so absolute numbers vary between runs, the ratios much less).
 
@@ -492,8 +493,9 @@ ${table}
 
 ${notes.map((n) => `- ${n}`).join('\n')}
 `;
-    await writeFile(new URL('./results-sim.md', import.meta.url), md);
-    console.log('wrote bench/results-sim.md');
+    await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+    await writeFile(new URL('./results/sim.md', import.meta.url), md);
+    console.log('wrote bench/results/sim.md (the section for docs/benchmarks.md)');
   }
   console.log(`\n${table}\n`);
   for (const n of notes) console.log(`- ${n}`);
