@@ -16,6 +16,8 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
   type ObservableMiddleware,
+  type RequestContext,
+  type SecurityAuthentication,
 } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { FIELD_MANAGER } from '../core/render.ts';
@@ -100,6 +102,27 @@ function deadline(timeoutMs: number): ObservableMiddleware {
   };
 }
 
+/**
+ * The kubeconfig's authentication with one connection pool per cluster. client-node builds a new
+ * undici Agent for every request, so no connection is ever reused: each call paid a TCP and TLS
+ * handshake (and a fresh TLS context from the CA), which at thousands of apps was most of the cost
+ * on both ends. Headers (tokens, which may rotate) are still applied per request; the first
+ * request's dispatcher, carrying the kubeconfig's CA and client certificate, serves them all.
+ */
+function pooledAuthentication(kubeConfig: KubeConfig): SecurityAuthentication {
+  let shared: ReturnType<RequestContext['getDispatcher']>;
+  return {
+    getName: () => 'kubeconfig authentication (pooled connections)',
+    async applySecurityAuthentication(context: RequestContext): Promise<void> {
+      await kubeConfig.applySecurityAuthentication(context);
+      const fresh = context.getDispatcher();
+      if (!fresh) return;
+      if (shared) context.setDispatcher(shared);
+      else shared = fresh;
+    },
+  };
+}
+
 export interface ObjectRef {
   apiVersion: string;
   kind: string;
@@ -131,7 +154,7 @@ export class KubeClient {
     this.server = cluster.server;
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: kubeConfig },
+      authMethods: { default: pooledAuthentication(kubeConfig) },
       middleware: [deadline(options.timeoutMs)],
     });
     this.#objects = new KubernetesObjectApi(configuration);

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { canonicalJson } from '../core/canonical.ts';
-import { FINISHED_FAILED, observeBackups, type BackupObservation } from '../core/backups.ts';
+import { FINISHED_FAILED, observeBackups, VELERO_NAMESPACE, type BackupObservation } from '../core/backups.ts';
 import { observeWorkload } from '../core/observe.ts';
 import { isPendingCertificate, observeRouting, type RoutingObservation } from '../core/routing.ts';
 import { LABELS } from '../core/render.ts';
@@ -100,16 +100,18 @@ export class Observer {
     const target = await database.db
       .selectFrom('deployment_targets as t')
       .innerJoin('deployments as d', 'd.id', 't.deployment_id')
-      .select(['t.state', 't.desired_generation', 'd.organization_id', 'd.name', 'd.state as deployment_state'])
+      .innerJoin('organizations as org', 'org.id', 'd.organization_id')
+      .select(['t.state', 't.desired_generation', 'd.organization_id', 'd.name', 'd.state as deployment_state', 'org.namespace'])
       .where('t.deployment_id', '=', deploymentId)
       .where('t.cluster_id', '=', this.#clusterId)
       .executeTakeFirst();
     if (!target || target.state !== 'active') return;
 
-    const deployments = this.#informers.owned('Deployment', deploymentId);
-    const pods = this.#informers.owned('Pod', deploymentId);
+    // The app's objects live in its org's namespace; its Velero objects in Velero's.
+    const deployments = this.#informers.owned('Deployment', deploymentId, target.namespace);
+    const pods = this.#informers.owned('Pod', deploymentId, target.namespace);
     const fact = observeWorkload((deployments[0]) ?? null, pods, this.#deps.clock());
-    const own = (kind: WatchedKind) => this.#informers.owned(kind, deploymentId);
+    const own = (kind: WatchedKind) => this.#informers.owned(kind, deploymentId, VELERO_KINDS.has(kind) ? VELERO_NAMESPACE : target.namespace);
     // Routes and certificates only from complete caches: a half-synced view would report them missing.
     const routing =
       this.#informers.synced('HTTPRoute') && this.#informers.synced('Ingress') && this.#informers.synced('Certificate')

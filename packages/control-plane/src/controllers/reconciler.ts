@@ -141,18 +141,21 @@ export class Reconciler {
     }).map(withAppliedHash);
 
     const changed: string[] = [...namespaceDrift];
+    // A pass that applies a new generation writes anyway; only a pass over an applied generation
+    // (a resync, a watch event) reports drift, so only that one double-checks the cache.
+    const firstApply = target.applied_generation < target.desired_generation;
+    const confirm = !firstApply;
     for (const object of desired) {
-      if (needsApply(object, await this.#live(ctx, object)) && (await this.#stillNeedsApply(ctx, object))) {
+      if (needsApply(object, await this.#live(ctx, object)) && (!confirm || (await this.#stillNeedsApply(ctx, object)))) {
         await applyExactly(ctx, object);
         changed.push(ref(object));
       }
     }
     const pruned = await this.#prune(ctx, deployment, org.namespace, desired);
-    const velero = await this.#applyVelero(ctx, deployment, org, release.placement);
+    const velero = await this.#applyVelero(ctx, deployment, org, release.placement, confirm);
     changed.push(...velero.changed);
     pruned.push(...velero.pruned);
 
-    const firstApply = target.applied_generation < target.desired_generation;
     const updated = await database.db
       .updateTable('deployment_targets')
       .set({
@@ -272,7 +275,7 @@ export class Reconciler {
    * Restores failovers asked for. They live in the velero namespace; anything of the app's there
    * that is not wanted goes (Backups stay: they are data, and expire by their TTL).
    */
-  async #applyVelero(ctx: ClusterContext, deployment: DeploymentRow, org: OrganizationRow, placement: Placement): Promise<{ changed: string[]; pruned: string[]; waiting: string[] }> {
+  async #applyVelero(ctx: ClusterContext, deployment: DeploymentRow, org: OrganizationRow, placement: Placement, confirm: boolean): Promise<{ changed: string[]; pruned: string[]; waiting: string[] }> {
     const app = { id: deployment.id, name: deployment.name };
     const orgRef = { slug: org.slug, namespace: org.namespace };
     const backup = placement.multicluster?.backup ?? null;
@@ -301,7 +304,7 @@ export class Reconciler {
     const changed: string[] = [];
     for (const object of wanted.map(withAppliedHash)) {
       const live = existing.find((o) => o.kind === object.kind && o.metadata?.name === object.metadata.name) ?? null;
-      if (needsApply(object, live) && (await this.#stillNeedsApply(ctx, object))) {
+      if (needsApply(object, live) && (!confirm || (await this.#stillNeedsApply(ctx, object)))) {
         await ctx.client.apply(object);
         changed.push(ref(object));
       }
