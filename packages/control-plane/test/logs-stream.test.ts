@@ -54,7 +54,11 @@ function podName(): string {
 describe('the logs stream resumes from a cursor', () => {
   it('sends only the lines after `since`, then follows live, without repeating what the client saw', async () => {
     const pod = podName();
-    for (let i = 1; i <= 5; i++) sim().appendPodLog(ns(), pod, `before-${i}`);
+    // Lines a few milliseconds apart: the cursor's own millisecond is sent again by design.
+    for (let i = 1; i <= 5; i++) {
+      sim().appendPodLog(ns(), pod, `before-${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     const first = await collect('tail=100', (lines) => lines.some((l) => l.message === 'before-5'));
     const seen = first.filter((l) => l.message.startsWith('before-'));
     expect(seen.map((l) => l.message)).toEqual(['before-1', 'before-2', 'before-3', 'before-4', 'before-5']);

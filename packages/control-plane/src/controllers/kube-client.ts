@@ -11,28 +11,31 @@ import {
   PatchStrategy,
   ServerConfiguration,
   setHeaderMiddleware,
-  dumpYaml,
-  loadYaml,
   type KubernetesListObject,
   type KubernetesObject,
   type ObservableMiddleware,
   type RequestContext,
   type SecurityAuthentication,
 } from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
+// Deep imports: client-node's serializer is what its loadYaml/dumpYaml use, but it is not re-exported.
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
+import { getSerializationType } from '@kubernetes/client-node/dist/util.js';
 import { FIELD_MANAGER } from '../core/render.ts';
 
 /**
  * client-node's typed API (de)serialises known kinds through generated models whose reserved-word
  * fields are renamed (`from` → `_from`, `default` → `_default`): plain JSON handed straight to it
  * silently loses those fields, and models read back carry the renamed keys and Dates. We speak plain
- * JSON everywhere and convert at this boundary with client-node's own YAML helpers.
+ * JSON everywhere and convert at this boundary with client-node's own serializer (what its
+ * loadYaml/dumpYaml use, without the YAML text in between: at thousands of objects per informer
+ * list, writing and parsing YAML was most of the control plane's CPU).
  */
 function toModel<T extends KubernetesObject>(object: T): T {
-  return loadYaml<T>(JSON.stringify(object));
+  return ObjectSerializer.deserialize(JSON.parse(JSON.stringify(object)), getSerializationType(object.apiVersion, object.kind)) as T;
 }
 export function toPlain<T>(model: T): T {
-  return parseYaml(dumpYaml(model)) as T;
+  const typed = model as { apiVersion?: string; kind?: string };
+  return JSON.parse(JSON.stringify(ObjectSerializer.serialize(model, getSerializationType(typed.apiVersion, typed.kind)))) as T;
 }
 
 /** Why a cluster call failed, in the terms the controllers act on. */
