@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { AppEvent, AppStatus } from '@satusky/contracts';
 import { DEFAULT_GATEWAY_CLASS, DEFAULT_INGRESS_CLASS } from '../../packages/sim/src/options.ts';
 import type { ControlPlaneConfig, ControlPlaneReady } from './control-plane-child.ts';
-import { ChildHandle } from './ipc.ts';
+import { ChildHandle, type Usage } from './ipc.ts';
 import type { SimsConfig, SimsReady } from './sims-child.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -19,8 +19,54 @@ export const SUPPORT = {
   world: fileURLToPath(new URL('./world-child.ts', import.meta.url)),
 };
 
-export function startSims(config: SimsConfig): Promise<ChildHandle<SimsReady>> {
-  return ChildHandle.start<SimsReady>(SUPPORT.sims, [JSON.stringify(config)]);
+/** The simulated clusters of a benchmark, one process per cluster, driven as one. */
+export interface SimsHandle {
+  readonly ready: SimsReady;
+  /** The processes' ids, comma-separated. */
+  readonly pid: string;
+  call<T>(name: string, payload?: unknown): Promise<T>;
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts every simulated cluster in a process of its own: on a small machine one process serving
+ * three busy clusters became the bottleneck of the control plane's benchmarks (one event loop for
+ * thousands of pods), while a cluster per process uses every core as real API servers would.
+ * Calls naming a cluster go to its process; the others go to all and their answers are merged.
+ */
+export async function startSims(config: SimsConfig): Promise<SimsHandle> {
+  const children = await Promise.all(config.clusters.map((cluster) => ChildHandle.start<SimsReady>(SUPPORT.sims, [JSON.stringify({ ...config, clusters: [cluster] })])));
+  const owner = (cluster: string) => {
+    const found = children.find((c) => c.ready.clusters.some((x) => x.name === cluster));
+    if (!found) throw new Error(`no simulated cluster ${cluster}`);
+    return found;
+  };
+  return {
+    ready: { clusters: children.flatMap((c) => c.ready.clusters) },
+    pid: children.map((c) => c.pid).join(','),
+    async call<T>(name: string, payload?: unknown): Promise<T> {
+      const cluster = (payload as { cluster?: string } | undefined)?.cluster;
+      if (cluster) return owner(cluster).call<T>(name, payload);
+      const answers = await Promise.all(children.map((c) => c.call<unknown>(name, payload)));
+      if (name === 'usage') {
+        // Resident memory and CPU add up; event-loop delay is the worst of the processes.
+        const all = answers as Usage[];
+        return all.reduce((sum, u) => ({
+          ...sum,
+          cpuUserUs: sum.cpuUserUs + u.cpuUserUs,
+          cpuSystemUs: sum.cpuSystemUs + u.cpuSystemUs,
+          rss: sum.rss + u.rss,
+          heapUsed: sum.heapUsed + u.heapUsed,
+          loopDelayP99Ms: Math.max(sum.loopDelayP99Ms, u.loopDelayP99Ms),
+          loopDelayMaxMs: Math.max(sum.loopDelayMaxMs, u.loopDelayMaxMs),
+        })) as T;
+      }
+      return Object.assign({}, ...(answers as object[])) as T;
+    },
+    async stop(timeoutMs?: number) {
+      await Promise.all(children.map((c) => c.stop(timeoutMs)));
+    },
+  };
 }
 
 export function startControlPlaneChild(config: ControlPlaneConfig): Promise<ChildHandle<ControlPlaneReady>> {
