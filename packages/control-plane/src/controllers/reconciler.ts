@@ -186,7 +186,7 @@ export class Reconciler {
         message: `generation ${target.desired_generation} applied to ${ctx.cluster.zone} (${changed.length} object(s) changed${pruned.length ? `, ${pruned.length} pruned` : ''})`,
         detail: { changed, pruned },
       });
-    } else if ((changed.length > 0 || pruned.length > 0) && target.applied_routing_generation < deployment.routing_generation) {
+    } else if ((changed.length > 0 || pruned.length > 0) && target.applied_routing_generation < (await this.#routingGeneration(deployment))) {
       await recordEvent(database.db, {
         deploymentId: deployment.id,
         organizationId: deployment.organization_id,
@@ -215,6 +215,15 @@ export class Reconciler {
     // A restore whose backup has not reached this zone yet: come back for it.
     if (velero.waiting.length > 0) return { outcome: 'retry', clusterFault: false };
     return { outcome: 'done' };
+  }
+
+  /**
+   * The deployment's routing generation now. A domain verified while this pass ran may have been
+   * read (and routed) after the deployment row was: its change is still a routing change, not drift.
+   */
+  async #routingGeneration(deployment: DeploymentRow): Promise<number> {
+    const row = await this.#deps.database.db.selectFrom('deployments').select('routing_generation').where('id', '=', deployment.id).executeTakeFirst();
+    return Math.max(deployment.routing_generation, row?.routing_generation ?? 0);
   }
 
   /** The live object, from the informer cache when it is synced, else straight from the cluster. */
