@@ -66,13 +66,6 @@ export class ClusterInformers {
     return WATCHED_KINDS.every((k) => this.synced(k.kind));
   }
 
-  /** Cached objects of a kind, optionally in one namespace, as plain JSON. */
-  list(kind: WatchedKind, namespace?: string): KubernetesObject[] {
-    const entry = this.#entries.get(kind);
-    if (!entry?.synced) return [];
-    return entry.informer.list(namespace).map(plain);
-  }
-
   /**
    * Cached objects of a kind that carry one app's deployment label, as plain JSON. Filters before
    * copying: with thousands of apps in a cluster, copying the whole cache for every observation

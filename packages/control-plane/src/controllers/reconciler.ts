@@ -46,12 +46,12 @@ const CLUSTER_FAULTS = new Set(['unreachable', 'timeout', 'server', 'throttled']
  * lists. Without it such drift is "restored" on every pass and never goes away.
  */
 async function applyExactly(ctx: ClusterContext, object: KubeObject): Promise<void> {
-  const applied = JSON.parse(JSON.stringify(await ctx.client.apply(object))) as unknown;
-  if (!isSubset(object, applied)) await ctx.client.mergePatch(object);
-  // Keys added by hand to a ConfigMap or Secret: a merge patch with null removes them.
+  const applied = await ctx.client.apply(object);
+  // Keys added by hand to a ConfigMap or Secret go too: null in a merge patch removes a key.
   const extra = extraDataKeys(object, applied);
-  if (extra.length > 0) {
-    await ctx.client.mergePatch({ apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: object.metadata.namespace }, data: Object.fromEntries(extra.map((key) => [key, null])) });
+  if (!isSubset(object, applied) || extra.length > 0) {
+    const data = (object as { data?: Record<string, unknown> }).data;
+    await ctx.client.mergePatch(extra.length > 0 ? { ...object, data: { ...data, ...Object.fromEntries(extra.map((key) => [key, null])) } } : object);
   }
 }
 
@@ -230,8 +230,7 @@ export class Reconciler {
   async #live(ctx: ClusterContext, object: KubeObject): Promise<unknown> {
     const kind = object.kind as (typeof APP_KINDS)[number]['kind'];
     if (ctx.informers.synced(kind)) return ctx.informers.get(kind, object.metadata.namespace ?? '', object.metadata.name);
-    const live = await ctx.client.get({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name });
-    return live ? JSON.parse(JSON.stringify(live)) : null;
+    return ctx.client.get({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name });
   }
 
   /**
@@ -243,7 +242,7 @@ export class Reconciler {
     // Without a synced cache the caller already read the cluster.
     if (!ctx.informers.synced(object.kind as Parameters<ClusterContext['informers']['synced']>[0])) return true;
     const live = await ctx.client.get({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name });
-    return needsApply(object, live ? JSON.parse(JSON.stringify(live)) : null);
+    return needsApply(object, live);
   }
 
   /** Everything this app has in the cluster, by kind: from a synced cache or a fresh list, never a guess. */
@@ -477,7 +476,7 @@ export class Reconciler {
     const objects = [...renderEdgeGateway(ctx.cluster.gateway_class), ...(this.#deps.routing.tls ? [renderAcmeIssuer(this.#deps.routing.acme)] : [])];
     for (const object of objects.map(withAppliedHash)) {
       const live = await ctx.client.get({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name });
-      if (needsApply(object, live ? JSON.parse(JSON.stringify(live)) : null)) await ctx.client.apply(object);
+      if (needsApply(object, live)) await ctx.client.apply(object);
     }
     ctx.ensured.add('cluster');
   }
@@ -495,7 +494,7 @@ export class Reconciler {
     let namespaceExisted = false;
     for (const object of renderNamespace({ org: { id: org.id, slug: org.slug, namespace: org.namespace } }).map(withAppliedHash)) {
       const found = await ctx.client.get({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name });
-      const live = found ? (JSON.parse(JSON.stringify(found)) as KubeObject) : null;
+      const live = found as KubeObject | null;
       if (object.kind === 'Namespace') namespaceExisted = live !== null;
       if (!needsApply(object, live)) continue;
       await applyExactly(ctx, object);
