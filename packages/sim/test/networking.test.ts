@@ -203,6 +203,34 @@ describe('networking simulation', () => {
     await waitFor(() => get(GW, 'Gateway', 'edge')?.status?.attachedListenerSets === 1, { what: 'attachedListenerSets' });
   });
 
+  it('gives older ListenerSets precedence, and re-checks the younger ones when an older one goes', async () => {
+    const set = (name: string, listeners: Record<string, unknown>[]): void => {
+      cluster.objects.create({ apiVersion: GW, kind: 'ListenerSet', metadata: { name, namespace: 'apps' }, spec: { parentRef: { name: 'edge', namespace: 'default' }, listeners } });
+    };
+    const https = (hostname: string) => ({ name: 'web', port: 9443, protocol: 'HTTPS', hostname, tls: { certificateRefs: [{ name: 'customer-tls' }] } });
+    const listener = (name: string, l: string) => (get(GW, 'ListenerSet', name, 'apps')?.status?.listeners as { name: string; conditions: Cond[] }[] | undefined)?.find((x) => x.name === l);
+    const conflicted = (name: string, l = 'web') => listener(name, l)?.conditions.find((c) => c.type === 'Conflicted');
+    // Created in this order; within one second the name breaks the tie (a-…, b-…, b2-…, c-…).
+    set('a-first', [https('dup.example.test')]);
+    set('b-second', [https('dup.example.test')]);
+    set('b2-other', [https('other.example.test')]);
+    set('c-plain', [{ name: 'plain', port: 9443, protocol: 'HTTP', hostname: 'plain.example.test' }]);
+    await waitFor(() => conflicted('a-first')?.status === 'False' && conflicted('b-second')?.status === 'True' && conflicted('c-plain', 'plain')?.status === 'True' && conflicted('b2-other') !== undefined, { what: 'verdicts for four ListenerSets' });
+    expect(conflicted('b-second')).toMatchObject({ reason: 'HostnameConflict' });
+    expect(conflicted('c-plain', 'plain')).toMatchObject({ reason: 'ProtocolConflict' });
+    // Same port and protocol family, another hostname: no conflict with the older ones.
+    expect(conflicted('b2-other')).toMatchObject({ status: 'False', reason: 'NoConflicts' });
+    expect(cond(get(GW, 'ListenerSet', 'b-second', 'apps'), 'Accepted')).toMatchObject({ status: 'False', reason: 'ListenersNotValid' });
+    // The older holder of the hostname goes: the younger one takes it over; the HTTP listener on
+    // the HTTPS port still conflicts with the HTTPS listeners older than it.
+    cluster.objects.delete({ apiVersion: GW, kind: 'ListenerSet', name: 'a-first', namespace: 'apps' });
+    await waitFor(() => conflicted('b-second')?.status === 'False', { what: 'b-second accepted once a-first is gone' });
+    expect(cond(get(GW, 'ListenerSet', 'b-second', 'apps'), 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    expect(conflicted('c-plain', 'plain')).toMatchObject({ status: 'True', reason: 'ProtocolConflict' });
+    await waitFor(() => get(GW, 'Gateway', 'edge')?.status?.attachedListenerSets === 4, { what: 'attachedListenerSets counts the four remaining' });
+    for (const n of ['b-second', 'c-plain', 'b2-other']) cluster.objects.delete({ apiVersion: GW, kind: 'ListenerSet', name: n, namespace: 'apps' });
+  });
+
   it('delivers in-process watch events in order, outside the write that caused them', async () => {
     const seen: string[] = [];
     let insideWrite = false;

@@ -129,6 +129,15 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
   // gateway key -> listenerset keys
   const listenerSetsByGateway = new Map<string, Set<string>>();
   const gatewayByListenerSet = new Map<string, string>();
+  // ListenerSet key -> its precedence ("creationTimestamp\0ns/name": older first, then by name) and
+  // listeners, so that a ListenerSet is checked only against the ListenerSets it can conflict with
+  // (same gateway and port: another protocol family, or the same family and hostname) rather than
+  // every ListenerSet of the Gateway, which at thousands of apps per edge Gateway was quadratic.
+  const indexedSets = new Map<string, { gw: string; prec: string; listeners: Listener[] }>();
+  // "gw|port|family|hostname" -> ListenerSet keys with such a listener
+  const setsByClaim = new Map<string, Set<string>>();
+  // "gw|port" -> protocol family -> ListenerSet keys with a listener of that family on that port
+  const setsByPort = new Map<string, Map<string, Set<string>>>();
   // route key -> parent key -> attached listener names
   const attachments = new Map<string, Map<string, string[]>>();
 
@@ -184,11 +193,58 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
     link(ownersBySecret, secretsByOwner, key, [...new Set(secrets)]);
   };
 
+  const claimKey = (gw: string, l: Listener): string => `${gw}|${l.port}|${protocolFamily(l.protocol)}|${l.hostname ?? ''}`;
+
+  const indexClaims = (key: string, add: boolean): void => {
+    const entry = indexedSets.get(key);
+    if (!entry) return;
+    for (const l of entry.listeners) {
+      const ck = claimKey(entry.gw, l);
+      const pk = `${entry.gw}|${l.port}`;
+      const family = protocolFamily(l.protocol);
+      if (add) {
+        let c = setsByClaim.get(ck);
+        if (!c) setsByClaim.set(ck, (c = new Set()));
+        c.add(key);
+        let byFamily = setsByPort.get(pk);
+        if (!byFamily) setsByPort.set(pk, (byFamily = new Map()));
+        let f = byFamily.get(family);
+        if (!f) byFamily.set(family, (f = new Set()));
+        f.add(key);
+      } else {
+        const c = setsByClaim.get(ck);
+        c?.delete(key);
+        if (c?.size === 0) setsByClaim.delete(ck);
+        const byFamily = setsByPort.get(pk);
+        const f = byFamily?.get(family);
+        f?.delete(key);
+        if (f?.size === 0) byFamily?.delete(family);
+        if (byFamily?.size === 0) setsByPort.delete(pk);
+      }
+    }
+  };
+
+  /** ListenerSets (other than `key`) of the same Gateway with a listener that can conflict with one of `key`'s. */
+  const conflictNeighbours = (key: string): Set<string> => {
+    const out = new Set<string>();
+    const entry = indexedSets.get(key);
+    if (!entry) return out;
+    for (const l of entry.listeners) {
+      for (const k of setsByClaim.get(claimKey(entry.gw, l)) ?? []) out.add(k);
+      const family = protocolFamily(l.protocol);
+      for (const [f, keys] of setsByPort.get(`${entry.gw}|${l.port}`) ?? []) if (f !== family) for (const k of keys) out.add(k);
+    }
+    out.delete(key);
+    return out;
+  };
+
   const indexListenerSet = (ls: KubeObject, gone: boolean): void => {
     const ns = ls.metadata.namespace ?? '';
     const key = `${ns}/${ls.metadata.name}`;
     const prev = gatewayByListenerSet.get(key);
     if (prev) listenerSetsByGateway.get(prev)?.delete(key);
+    indexClaims(key, false);
+    indexedSets.delete(key);
     if (gone) {
       gatewayByListenerSet.delete(key);
       return;
@@ -199,6 +255,8 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
     let s = listenerSetsByGateway.get(gw);
     if (!s) listenerSetsByGateway.set(gw, (s = new Set()));
     s.add(key);
+    indexedSets.set(key, { gw, prec: `${String(ls.metadata.creationTimestamp ?? '')}\u0000${key}`, listeners: listenersOf(ls) });
+    indexClaims(key, true);
   };
 
   const enqueueRoutesOf = (parent: string, queue: Queue): void => {
@@ -240,15 +298,21 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
             return;
           case 'ListenerSet': {
             const parent = gatewayByListenerSet.get(key);
+            const changed = specChanged(e);
+            // Only younger ListenerSets that shared (or now share) a port can see their verdicts change.
+            const prec = indexedSets.get(key)?.prec;
+            const before = changed ? conflictNeighbours(key) : new Set<string>();
             indexListenerSet(e.object, gone);
             indexSecrets('ListenerSet', e.object, gone);
             if (!gone) queue.add(`ls:${key}`);
-            if (specChanged(e)) {
+            if (changed) {
               enqueueRoutesOf(`ListenerSet|${key}`, queue);
               const gw = gatewayByListenerSet.get(key) ?? parent;
-              if (gw) {
-                queue.add(`gw:${gw}`);
-                for (const other of listenerSetsByGateway.get(gw) ?? []) if (other !== key) queue.add(`ls:${other}`);
+              if (gw) queue.add(`gw:${gw}`);
+              const own = indexedSets.get(key)?.prec ?? prec;
+              for (const other of [...before, ...conflictNeighbours(key)]) {
+                const o = indexedSets.get(other);
+                if (o && (own === undefined || o.prec > own)) queue.add(`ls:${other}`);
               }
             }
             return;
@@ -296,6 +360,9 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
       secretsByOwner.clear();
       listenerSetsByGateway.clear();
       gatewayByListenerSet.clear();
+      indexedSets.clear();
+      setsByClaim.clear();
+      setsByPort.clear();
       attachments.clear();
       const gcRt = rtOf('gatewayclasses');
       if (gcRt) for (const g of ctx.store.iterate(gcRt)) queue.add(`gc:${g.metadata.name}`);
@@ -465,22 +532,9 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
     return { type: /^[0-9.]+$/.test(a) || a.includes(':') ? 'IPAddress' : 'Hostname', value: a };
   }
 
-  function sortedListenerSets(gwKey: string): KubeObject[] {
-    const lsRt = rtOf('listenersets');
-    if (!lsRt) return [];
-    return [...(listenerSetsByGateway.get(gwKey) ?? [])]
-      .map((k) => {
-        const [ns, name] = splitKey(k);
-        return ctx.store.get(lsRt, ns, name);
-      })
-      .filter((x): x is KubeObject => x !== undefined)
-      .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)) || `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`));
-  }
-
-  function listenerSetAllowed(gw: KubeObject, ls: KubeObject): boolean {
+  function listenerSetAllowed(gw: KubeObject, lsNs: string): boolean {
     const nsSpec = obj(obj(obj(gw.spec).allowedListeners).namespaces);
     const from = str(nsSpec.from) ?? 'None';
-    const lsNs = ls.metadata.namespace ?? '';
     if (from === 'All') return true;
     if (from === 'Same') return lsNs === gw.metadata.namespace;
     if (from === 'Selector') {
@@ -502,7 +556,14 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
     const listeners = listenersOf(gw);
     const verdicts = conflicts([], listeners, true);
     const { statuses, invalid, programmed } = listenerStatuses(gw, listeners, verdicts, attachedCounts(`Gateway|${key}`), 'Gateway', now);
-    const allowedSets = sortedListenerSets(key).filter((ls) => listenerSetAllowed(gw, ls)).length;
+    let allowedSets = 0;
+    const allowedNs = new Map<string, boolean>();
+    for (const k of listenerSetsByGateway.get(key) ?? []) {
+      const lsNs = splitKey(k)[0];
+      let ok = allowedNs.get(lsNs);
+      if (ok === undefined) allowedNs.set(lsNs, (ok = listenerSetAllowed(gw, lsNs)));
+      if (ok) allowedSets++;
+    }
     const requested = arr(obj(gw.spec).addresses).filter(isObject).map((a) => ({ type: str(a.type) ?? 'IPAddress', value: String(a.value) }));
     const accepted = invalid.length === 0
       ? cond('Accepted', 'True', 'Accepted', 'Gateway is accepted', gen)
@@ -541,14 +602,16 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
     let statuses: JsonObject[] = [];
     if (!gw) {
       conditions = [cond('Accepted', 'False', 'ParentNotAccepted', `Parent Gateway ${gwKey} does not exist`, gen), cond('Programmed', 'False', 'Pending', 'Waiting for the parent Gateway', gen)];
-    } else if (!listenerSetAllowed(gw, ls)) {
+    } else if (!listenerSetAllowed(gw, ns)) {
       conditions = [cond('Accepted', 'False', 'NotAllowed', `Gateway ${gwKey} does not allow ListenerSets from namespace "${ns}"`, gen), cond('Programmed', 'False', 'NotAllowed', 'ListenerSet is not allowed by its parent Gateway', gen)];
     } else {
-      // Precedence: the parent Gateway's listeners, then older ListenerSets.
+      // Precedence: the parent Gateway's listeners, then older ListenerSets (only those with a
+      // listener that can conflict with one of ours matter).
       const fixed = [...listenersOf(gw)];
-      for (const other of sortedListenerSets(gwKey)) {
-        if (other.metadata.uid === ls.metadata.uid) break;
-        if (listenerSetAllowed(gw, other)) fixed.push(...listenersOf(other));
+      const own = indexedSets.get(key);
+      for (const other of own ? conflictNeighbours(key) : []) {
+        const o = indexedSets.get(other);
+        if (o && own && o.prec < own.prec && listenerSetAllowed(gw, splitKey(other)[0])) fixed.push(...o.listeners);
       }
       const verdicts = conflicts(fixed, listeners, true);
       const result = listenerStatuses(ls, listeners, verdicts, attachedCounts(`ListenerSet|${key}`), 'ListenerSet', now);
