@@ -37,6 +37,8 @@ export class Observer {
   readonly #informers: ClusterInformers;
   readonly #dirty = new Set<string>();
   readonly #last = new Map<string, string>();
+  /** The org namespace of each app seen (an app never changes organization). */
+  readonly #namespaces = new Map<string, string>();
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
   #stopped = false;
@@ -97,21 +99,32 @@ export class Observer {
       return;
     }
     const { database } = this.#deps;
-    const target = await database.db
-      .selectFrom('deployment_targets as t')
-      .innerJoin('deployments as d', 'd.id', 't.deployment_id')
-      .innerJoin('organizations as org', 'org.id', 'd.organization_id')
-      .select(['t.state', 't.desired_generation', 'd.organization_id', 'd.name', 'd.state as deployment_state', 'org.namespace'])
-      .where('t.deployment_id', '=', deploymentId)
-      .where('t.cluster_id', '=', this.#clusterId)
-      .executeTakeFirst();
-    if (!target || target.state !== 'active') return;
+    const loadTarget = () =>
+      database.db
+        .selectFrom('deployment_targets as t')
+        .innerJoin('deployments as d', 'd.id', 't.deployment_id')
+        .innerJoin('organizations as org', 'org.id', 'd.organization_id')
+        .select(['t.state', 't.desired_generation', 'd.organization_id', 'd.name', 'd.state as deployment_state', 'org.namespace'])
+        .where('t.deployment_id', '=', deploymentId)
+        .where('t.cluster_id', '=', this.#clusterId)
+        .executeTakeFirst();
+    // An app already observed here needs no query to see that nothing changed (the periodic resync
+    // re-observes every app; at thousands of apps one query each was a steady load on the database).
+    let target: Awaited<ReturnType<typeof loadTarget>> | undefined;
+    let namespace = this.#last.has(deploymentId) ? this.#namespaces.get(deploymentId) : undefined;
+    if (namespace === undefined) {
+      target = await loadTarget();
+      if (!target || target.state !== 'active') return;
+      namespace = target.namespace;
+      this.#namespaces.set(deploymentId, namespace);
+    }
+    const ns = namespace;
 
     // The app's objects live in its org's namespace; its Velero objects in Velero's.
-    const deployments = this.#informers.owned('Deployment', deploymentId, target.namespace);
-    const pods = this.#informers.owned('Pod', deploymentId, target.namespace);
+    const deployments = this.#informers.owned('Deployment', deploymentId, ns);
+    const pods = this.#informers.owned('Pod', deploymentId, ns);
     const fact = observeWorkload((deployments[0]) ?? null, pods, this.#deps.clock());
-    const own = (kind: WatchedKind) => this.#informers.owned(kind, deploymentId, VELERO_KINDS.has(kind) ? VELERO_NAMESPACE : target.namespace);
+    const own = (kind: WatchedKind) => this.#informers.owned(kind, deploymentId, VELERO_KINDS.has(kind) ? VELERO_NAMESPACE : ns);
     // Routes and certificates only from complete caches: a half-synced view would report them missing.
     const routing =
       this.#informers.synced('HTTPRoute') && this.#informers.synced('Ingress') && this.#informers.synced('Certificate')
@@ -157,6 +170,8 @@ export class Observer {
       previousBackups = parsed.backups;
     }
     if (previous === key) return;
+    target ??= await loadTarget();
+    if (!target || target.state !== 'active') return;
 
     const values = {
       observed_generation: fact.observedGeneration,
