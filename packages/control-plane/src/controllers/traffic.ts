@@ -15,8 +15,14 @@ import type { Lease } from './lease.ts';
 export interface TrafficOptions {
   /** How often the traffic loop runs; multi-zone apps are probed on every run. */
   intervalMs: number;
-  /** Single-zone apps are probed this often (their DNS does not depend on it). */
+  /** Single-zone apps are probed this often (their DNS does not depend on it)... */
   singleZoneProbeMs: number;
+  /**
+   * ...but at most this many of them a second, the longest-unprobed first (default 200): with
+   * thousands of single-zone apps the interval stretches instead of the edges taking thousands of
+   * probes a second.
+   */
+  singleZoneProbesPerSecond?: number;
   edgeHttpPort: number;
   probeTimeoutMs: number;
   dnsTtl: number;
@@ -65,6 +71,18 @@ function loadTargets(db: Database['db']) {
 }
 
 type TargetRow = Awaited<ReturnType<typeof loadTargets>>[number];
+
+interface ProbeRow {
+  deployment_id: string;
+  cluster_id: string;
+  ok: boolean;
+  status_code: number | null;
+  detail: string;
+  latency_ms: number | null;
+  answered_by: string | null;
+  probed_at: Date;
+  streak: number;
+}
 
 interface AppRow {
   id: string;
@@ -138,32 +156,80 @@ export class TrafficController {
     const records = new Map<string, { name: string; value: string }[]>();
     const published = await database.db.selectFrom('dns_records').select(['deployment_id', 'name', 'value']).where('type', '=', 'A').where('deployment_id', 'is not', null).execute();
     for (const r of published) records.set(r.deployment_id!, [...(records.get(r.deployment_id!) ?? []), r]);
+    // Single-zone apps due for a probe, the longest-unprobed first, within the per-run budget.
+    const nowMs = this.#deps.clock().getTime();
+    const perSecond = options.singleZoneProbesPerSecond ?? 200;
+    const singles = apps.filter((a) => a.placement.mode === 'single');
+    const lastProbe = (id: string) => this.#lastProbe.get(id) ?? 0;
+    const budget = Math.max(1, Math.floor((perSecond * options.intervalMs) / 1000));
+    const singlesDue = new Set(
+      singles
+        .filter((a) => nowMs - lastProbe(a.id) >= options.singleZoneProbeMs)
+        .sort((a, b) => lastProbe(a.id) - lastProbe(b.id))
+        .slice(0, budget)
+        .map((a) => a.id),
+    );
+    const singleIntervalMs = Math.max(options.singleZoneProbeMs, (singles.length / perSecond) * 1000);
+    const probeRows: ProbeRow[] = [];
     const queue = [...apps];
     const workers = Array.from({ length: Math.min(options.concurrency, queue.length) }, async () => {
       for (let app = queue.shift(); app && !this.#stopped; app = queue.shift()) {
         try {
           const name = app.hostname.toLowerCase();
-          await this.#runApp(app, { targets: targets.get(app.id) ?? [], records: (records.get(app.id) ?? []).filter((r) => r.name === name).map((r) => r.value) });
+          await this.#runApp(app, {
+            targets: targets.get(app.id) ?? [],
+            records: (records.get(app.id) ?? []).filter((r) => r.name === name).map((r) => r.value),
+            probe: app.placement.mode !== 'single' || singlesDue.has(app.id),
+            probeFreshMs: Math.max(options.intervalMs, app.placement.mode === 'single' ? singleIntervalMs : options.singleZoneProbeMs) * 3,
+            probeRows,
+          });
         } catch (error) {
           this.#deps.log.warn({ err: error, deployment: app.id }, 'traffic run for app failed');
         }
       }
     });
     await Promise.all(workers);
+    await this.#writeProbes(probeRows);
     await this.#removeOrphanRecords(new Set(apps.map((a) => a.id)));
   }
 
-  async #runApp(app: AppRow, input: { targets: TargetRow[]; records: string[] }, command?: FailoverCommand): Promise<void> {
+  /**
+   * The run's probe results, a few hundred rows to a statement. Fenced like every controller write:
+   * a paused process that lost the lease must not feed stale probe results (and streaks, which
+   * drive failover) into the database. One transaction per probe was, at thousands of apps, most
+   * of the database's load.
+   */
+  async #writeProbes(rows: ProbeRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      await this.#deps.lease.inFence((tx) =>
+        tx
+          .insertInto('edge_probes')
+          .values(chunk)
+          .onConflict((oc) =>
+            oc.columns(['deployment_id', 'cluster_id']).doUpdateSet((eb) => ({
+              ok: eb.ref('excluded.ok'),
+              status_code: eb.ref('excluded.status_code'),
+              detail: eb.ref('excluded.detail'),
+              latency_ms: eb.ref('excluded.latency_ms'),
+              answered_by: eb.ref('excluded.answered_by'),
+              probed_at: eb.ref('excluded.probed_at'),
+              streak: eb.ref('excluded.streak'),
+            })),
+          )
+          .execute(),
+      );
+    }
+  }
+
+  async #runApp(app: AppRow, input: { targets: TargetRow[]; records: string[]; probe: boolean; probeFreshMs: number; probeRows: ProbeRow[] }, command?: FailoverCommand): Promise<void> {
     const { options, clock } = this.#deps;
     const now = clock();
     const targets = input.targets;
     if (targets.length === 0) return;
 
-    const multi = app.placement.mode !== 'single';
-    const last = this.#lastProbe.get(app.id) ?? 0;
-    const probeNow = multi || now.getTime() - last >= options.singleZoneProbeMs;
     const probes = new Map<string, EdgeProbeResult>();
-    if (probeNow) {
+    if (input.probe) {
       this.#lastProbe.set(app.id, now.getTime());
       await Promise.all(
         targets
@@ -178,27 +244,17 @@ export class TrafficController {
             });
             probes.set(t.cluster_id, result);
             const streak = t.probe_ok === result.ok ? (t.streak ?? 0) + 1 : 1;
-            // Fenced like every controller write: a paused process that lost the lease must not
-            // feed stale probe results (and streaks, which drive failover) into the database.
-            await this.#deps.lease.inFence((tx) =>
-              tx
-                .insertInto('edge_probes')
-                .values({
-                  deployment_id: app.id,
-                  cluster_id: t.cluster_id,
-                  ok: result.ok,
-                  status_code: result.statusCode,
-                  detail: result.detail,
-                  latency_ms: result.latencyMs,
-                  answered_by: result.answeredBy,
-                  probed_at: now,
-                  streak,
-                })
-                .onConflict((oc) =>
-                  oc.columns(['deployment_id', 'cluster_id']).doUpdateSet({ ok: result.ok, status_code: result.statusCode, detail: result.detail, latency_ms: result.latencyMs, answered_by: result.answeredBy, probed_at: now, streak }),
-                )
-                .execute(),
-            );
+            input.probeRows.push({
+              deployment_id: app.id,
+              cluster_id: t.cluster_id,
+              ok: result.ok,
+              status_code: result.statusCode,
+              detail: result.detail,
+              latency_ms: result.latencyMs,
+              answered_by: result.answeredBy,
+              probed_at: now,
+              streak,
+            });
           }),
       );
     }
@@ -206,7 +262,7 @@ export class TrafficController {
     const zones: ZoneTraffic[] = targets.map((t) => {
       const fresh = t.last_heard_at !== null && now.getTime() - t.last_heard_at.getTime() <= options.staleAfterMs;
       const probe = probes.get(t.cluster_id);
-      const probeFresh = t.probed_at !== null && now.getTime() - t.probed_at.getTime() <= Math.max(options.intervalMs, options.singleZoneProbeMs) * 3;
+      const probeFresh = t.probed_at !== null && now.getTime() - t.probed_at.getTime() <= input.probeFreshMs;
       const edgeOk = probe ? probe.ok : probeFresh ? (t.probe_ok ?? null) : null;
       const workloadReady = !fresh
         ? null
