@@ -5,7 +5,7 @@ import type { Placement } from '@satusky/contracts';
 import { scheduleName } from '../core/backups.ts';
 import { canonicalJson } from '../core/canonical.ts';
 import { initialFailoverState, stepFailover, type FailoverCommand, type FailoverState, type ZoneSignal } from '../core/failover.ts';
-import { decideTraffic, type ZoneTraffic } from '../core/traffic.ts';
+import { decideTraffic, planSingleZoneProbes, type ZoneTraffic } from '../core/traffic.ts';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { recordEvent } from '../events/repository.ts';
@@ -156,20 +156,12 @@ export class TrafficController {
     const records = new Map<string, { name: string; value: string }[]>();
     const published = await database.db.selectFrom('dns_records').select(['deployment_id', 'name', 'value']).where('type', '=', 'A').where('deployment_id', 'is not', null).execute();
     for (const r of published) records.set(r.deployment_id!, [...(records.get(r.deployment_id!) ?? []), r]);
-    // Single-zone apps due for a probe, the longest-unprobed first, within the per-run budget.
-    const nowMs = this.#deps.clock().getTime();
-    const perSecond = options.singleZoneProbesPerSecond ?? 200;
-    const singles = apps.filter((a) => a.placement.mode === 'single');
-    const lastProbe = (id: string) => this.#lastProbe.get(id) ?? 0;
-    const budget = Math.max(1, Math.floor((perSecond * options.intervalMs) / 1000));
-    const singlesDue = new Set(
-      singles
-        .filter((a) => nowMs - lastProbe(a.id) >= options.singleZoneProbeMs)
-        .sort((a, b) => lastProbe(a.id) - lastProbe(b.id))
-        .slice(0, budget)
-        .map((a) => a.id),
+    const singles = planSingleZoneProbes(
+      apps.filter((a) => a.placement.mode === 'single').map((a) => a.id),
+      (id) => this.#lastProbe.get(id),
+      this.#deps.clock().getTime(),
+      { singleZoneProbeMs: options.singleZoneProbeMs, runIntervalMs: options.intervalMs, perSecond: options.singleZoneProbesPerSecond ?? 200 },
     );
-    const singleIntervalMs = Math.max(options.singleZoneProbeMs, (singles.length / perSecond) * 1000);
     const probeRows: ProbeRow[] = [];
     const queue = [...apps];
     const workers = Array.from({ length: Math.min(options.concurrency, queue.length) }, async () => {
@@ -179,8 +171,8 @@ export class TrafficController {
           await this.#runApp(app, {
             targets: targets.get(app.id) ?? [],
             records: (records.get(app.id) ?? []).filter((r) => r.name === name).map((r) => r.value),
-            probe: app.placement.mode !== 'single' || singlesDue.has(app.id),
-            probeFreshMs: Math.max(options.intervalMs, app.placement.mode === 'single' ? singleIntervalMs : options.singleZoneProbeMs) * 3,
+            probe: app.placement.mode !== 'single' || singles.due.has(app.id),
+            probeFreshMs: Math.max(options.intervalMs, app.placement.mode === 'single' ? singles.intervalMs : options.singleZoneProbeMs) * 3,
             probeRows,
           });
         } catch (error) {

@@ -54,3 +54,31 @@ export function decideTraffic(placement: Placement, zones: readonly ZoneTraffic[
     }
   }
 }
+
+export interface SingleZoneProbePlan {
+  /** Apps to probe in this run. */
+  due: Set<string>;
+  /** How long a single-zone app now waits between probes (the probe budget stretches it). */
+  intervalMs: number;
+}
+
+/**
+ * Which single-zone apps a traffic run probes: those unprobed for `singleZoneProbeMs`, the
+ * longest-unprobed first (never-probed apps before all others), no more than `perSecond` for each
+ * second of the run's interval. With more apps than the budget covers, each waits longer instead of
+ * the edges taking thousands of probes a second; `intervalMs` says how much longer.
+ */
+export function planSingleZoneProbes(
+  apps: readonly string[],
+  lastProbeMs: (id: string) => number | undefined,
+  nowMs: number,
+  options: { singleZoneProbeMs: number; runIntervalMs: number; perSecond: number },
+): SingleZoneProbePlan {
+  const last = (id: string) => lastProbeMs(id) ?? Number.NEGATIVE_INFINITY;
+  const budget = Math.max(1, Math.floor((options.perSecond * options.runIntervalMs) / 1000));
+  const due = apps
+    .filter((id) => nowMs - last(id) >= options.singleZoneProbeMs)
+    .sort((a, b) => last(a) - last(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, budget);
+  return { due: new Set(due), intervalMs: Math.max(options.singleZoneProbeMs, (apps.length / Math.max(options.perSecond, 1e-9)) * 1000) };
+}
