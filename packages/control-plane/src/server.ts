@@ -77,7 +77,7 @@ export async function startControlPlane(
       platformDomain: config.platformDomain,
       // Three missed probes: a cluster silent for longer is Unknown, never green.
       staleAfterMs,
-      wake: (clusterIds) => controllers?.wake(clusterIds),
+      wake: (clusterIds, deploymentIds) => controllers?.wake(clusterIds, deploymentIds),
       clusters: access,
       domains: { settings: config.domains, prober, edgeHttpsPort: config.edgeHttpsPort, dnsTtlMs: config.dns.ttl * 1000 },
     };

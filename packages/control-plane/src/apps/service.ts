@@ -42,7 +42,7 @@ export interface AppsContext {
   /** A cluster silent for longer than this makes its conditions Unknown. */
   staleAfterMs: number;
   /** Wakes the controllers of these clusters once the transaction has committed. */
-  wake: (clusterIds: readonly string[]) => void;
+  wake: (clusterIds: readonly string[], deploymentIds?: readonly string[]) => void;
   afterCommit: (fn: () => void) => void;
   audit: (event: AuditEvent) => void;
 }
@@ -182,7 +182,7 @@ async function createRelease(
     detail: { version, reason: input.reason, image: input.spec.image, zones: input.placement.zones.map((z) => z.zone), rollback_of: input.rollbackOf ?? null },
   });
   const clusterIds = [...placed, ...leaving.map((t) => t.cluster_id)];
-  ctx.afterCommit(() => ctx.wake(clusterIds));
+  ctx.afterCommit(() => ctx.wake(clusterIds, [deployment.id]));
   return release;
 }
 
@@ -720,7 +720,7 @@ export async function remove(exec: Executor, actor: Actor, ref: string, purgeVol
   });
   ctx.audit({ action: 'app.delete', resourceType: 'app', resourceId: deployment.id, resourceName: deployment.name, changes: { purge_volumes: purgeVolumes, operation_id: id } });
   const clusterIds = targets.map((t) => t.cluster_id);
-  ctx.afterCommit(() => ctx.wake(clusterIds));
+  ctx.afterCommit(() => ctx.wake(clusterIds, [deployment.id]));
   return getOperation(exec, actor, id);
 }
 
@@ -849,6 +849,6 @@ export async function requestFailover(
     detail: { to: target, from: serving },
   });
   ctx.audit({ action: `app.${command.kind}`, resourceType: 'app', resourceId: deployment.id, resourceName: deployment.name, changes: { to: target, from: serving } });
-  ctx.afterCommit(() => ctx.wake(release.placement.zones.map((z) => z.cluster_id)));
+  ctx.afterCommit(() => ctx.wake(release.placement.zones.map((z) => z.cluster_id), [deployment.id]));
   return { accepted: true, command, serving, target };
 }

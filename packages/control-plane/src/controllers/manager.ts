@@ -256,15 +256,21 @@ export class ControllerManager {
     this.#leader = false;
   }
 
-  /** New desired state was committed for these clusters: look at it now, not at the next poll. */
-  wake(clusterIds: readonly string[]): void {
+  /**
+   * New desired state was committed for these clusters: look at it now, not at the next poll. When
+   * the apps are named, only they are queued and re-run by traffic; a full poll and traffic run per
+   * deploy made every deploy cost as much as the whole fleet (quadratic at thousands of apps).
+   */
+  wake(clusterIds: readonly string[], deploymentIds?: readonly string[]): void {
     if (this.#leader) {
-      this.traffic.poke();
+      this.traffic.poke(deploymentIds);
       this.domains.poke();
     }
     for (const id of new Set(clusterIds)) {
       const worker = this.#workers.get(id);
-      if (worker) void worker.pollPending(false).catch(() => {});
+      if (!worker) continue;
+      if (deploymentIds) for (const deploymentId of deploymentIds) worker.queue.add(deploymentId);
+      else void worker.pollPending(false).catch(() => {});
     }
     if ([...new Set(clusterIds)].some((id) => !this.#workers.has(id)) && this.#leader) {
       this.#tick = this.#tick.then(() => this.#discover()).catch(() => {});

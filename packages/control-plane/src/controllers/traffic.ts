@@ -40,8 +40,8 @@ export interface TrafficDeps {
   probe?: typeof probeThroughEdge;
 }
 
-/** Every active target of every active app, with its cluster, observation and last probe: one query per run. */
-function loadTargets(db: Database['db']) {
+/** Every active target of every active app (or of `only` these), with its cluster, observation and last probe: one query per run. */
+function loadTargets(db: Database['db'], only?: readonly string[]) {
   return db
     .selectFrom('deployment_targets as t')
     .innerJoin('deployments as d', 'd.id', 't.deployment_id')
@@ -67,6 +67,7 @@ function loadTargets(db: Database['db']) {
     ])
     .where('d.state', '=', 'active')
     .where('t.state', '=', 'active')
+    .$if(only !== undefined, (qb) => qb.where('t.deployment_id', 'in', only!))
     .execute();
 }
 
@@ -106,6 +107,9 @@ export class TrafficController {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #stopped = false;
+  /** Apps poked since the last run started (run soon, alone), or every app. */
+  readonly #poked = new Set<string>();
+  #pokedAll = false;
 
   constructor(deps: TrafficDeps) {
     this.#deps = deps;
@@ -113,25 +117,42 @@ export class TrafficController {
 
   start(): void {
     this.#stopped = false;
+    // A full run every interval; one due while another runs follows it (pokes must not starve it).
     this.#timer = setInterval(() => {
-      if (this.#running) return;
-      this.#running = this.tick()
-        .catch((error: unknown) => this.#deps.log.error({ err: error }, 'traffic run failed'))
-        .finally(() => {
-          this.#running = null;
-        });
+      this.#pokedAll = true;
+      this.#runPoked();
     }, this.#deps.options.intervalMs);
     this.#timer.unref();
   }
 
-  /** Runs soon rather than at the next interval (a failover command, a new release). */
-  poke(): void {
-    if (this.#stopped || this.#running || !this.#timer) return;
-    this.#running = this.tick()
+  #run(only: ReadonlySet<string> | undefined): void {
+    this.#running = this.tick(only)
       .catch((error: unknown) => this.#deps.log.error({ err: error }, 'traffic run failed'))
       .finally(() => {
         this.#running = null;
+        this.#runPoked();
       });
+  }
+
+  #runPoked(): void {
+    if (this.#stopped || this.#running || !this.#timer) return;
+    if (!this.#pokedAll && this.#poked.size === 0) return;
+    // Pokes are for a handful of apps; a burst of thousands is a full run anyway.
+    const only = this.#pokedAll || this.#poked.size > 1000 ? undefined : new Set(this.#poked);
+    this.#pokedAll = false;
+    this.#poked.clear();
+    this.#run(only);
+  }
+
+  /**
+   * Runs soon rather than at the next interval (a failover command, a new release): for the named
+   * apps only, or for every app. A poke during a run is kept and runs when that one ends.
+   */
+  poke(deploymentIds?: readonly string[]): void {
+    if (this.#stopped || !this.#timer) return;
+    if (deploymentIds) for (const id of deploymentIds) this.#poked.add(id);
+    else this.#pokedAll = true;
+    this.#runPoked();
   }
 
   async stop(): Promise<void> {
@@ -140,21 +161,30 @@ export class TrafficController {
     await this.#running;
   }
 
-  /** One run over every app (also the test and benchmark hook). */
-  async tick(): Promise<void> {
+  /** One run over every app, or over `only` these (also the test and benchmark hook). */
+  async tick(only?: ReadonlySet<string>): Promise<void> {
     const { database, options } = this.#deps;
+    if (only && only.size === 0) return;
+    const ids = only ? [...only] : undefined;
     const apps = (await database.db
       .selectFrom('deployments as d')
       .innerJoin('releases as r', 'r.id', 'd.current_release_id')
       .select(['d.id', 'd.name', 'd.organization_id', 'd.hostname', 'd.generation', 'r.placement', sql<string | null>`r.spec->>'health_path'`.as('health_path')])
       .where('d.state', '=', 'active')
+      .$if(ids !== undefined, (qb) => qb.where('d.id', 'in', ids!))
       .execute()).map((r) => ({ id: r.id, name: r.name, organization_id: r.organization_id, hostname: r.hostname, generation: r.generation, placement: r.placement, health_path: r.health_path })) satisfies AppRow[];
     // Read once for the whole run, not once per app: at thousands of apps the per-app queries
     // were most of the control plane's idle CPU.
     const targets = new Map<string, TargetRow[]>();
-    for (const t of await loadTargets(database.db)) targets.set(t.deployment_id, [...(targets.get(t.deployment_id) ?? []), t]);
+    for (const t of await loadTargets(database.db, ids)) targets.set(t.deployment_id, [...(targets.get(t.deployment_id) ?? []), t]);
     const records = new Map<string, { name: string; value: string }[]>();
-    const published = await database.db.selectFrom('dns_records').select(['deployment_id', 'name', 'value']).where('type', '=', 'A').where('deployment_id', 'is not', null).execute();
+    const published = await database.db
+      .selectFrom('dns_records')
+      .select(['deployment_id', 'name', 'value'])
+      .where('type', '=', 'A')
+      .where('deployment_id', 'is not', null)
+      .$if(ids !== undefined, (qb) => qb.where('deployment_id', 'in', ids!))
+      .execute();
     for (const r of published) records.set(r.deployment_id!, [...(records.get(r.deployment_id!) ?? []), r]);
     const singles = planSingleZoneProbes(
       apps.filter((a) => a.placement.mode === 'single').map((a) => a.id),
@@ -182,7 +212,7 @@ export class TrafficController {
     });
     await Promise.all(workers);
     await this.#writeProbes(probeRows);
-    await this.#removeOrphanRecords(new Set(apps.map((a) => a.id)));
+    if (!only) await this.#removeOrphanRecords(new Set(apps.map((a) => a.id)));
   }
 
   /**

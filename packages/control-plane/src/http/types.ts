@@ -36,7 +36,8 @@ export interface AppDeps {
   /** A cluster silent for longer than this makes its conditions Unknown. */
   staleAfterMs: number;
   /** Wakes the controllers for these clusters (after a commit). */
-  wake: (clusterIds: readonly string[]) => void;
+  /** New desired state committed: for these clusters, and (when known) for these apps only. */
+  wake: (clusterIds: readonly string[], deploymentIds?: readonly string[]) => void;
   /** Cluster access for reads that go to the clusters (logs). */
   clusters: ClusterAccess;
   /** Custom domains: settings and the checker's network probes. */
