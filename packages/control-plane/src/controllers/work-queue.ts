@@ -2,7 +2,9 @@
  * A keyed work queue for one cluster, in the manner of client-go's: a key is never processed by two
  * workers at once; adding a key that is queued is a no-op, adding one that is being processed runs
  * it once more afterwards; failures back off per key; and a circuit breaker stops hammering a
- * cluster that keeps failing, so one dead cluster slows only itself.
+ * cluster that keeps failing, so one dead cluster slows only itself. Two lanes: a key added for
+ * new desired state goes ahead of the periodic re-checks (`ifIdle`), so a deploy does not wait
+ * behind a resync of thousands of apps.
  */
 export type WorkResult =
   | { outcome: 'done' }
@@ -29,7 +31,11 @@ export interface QueueStats {
 
 export class WorkQueue {
   readonly #options: Required<Pick<WorkQueueOptions, 'backoff' | 'breaker'>> & WorkQueueOptions;
+  /** Periodic re-checks (resync, polls, drift). May hold keys since taken from `#urgent`: skipped. */
   readonly #queue: string[] = [];
+  /** New desired state, retries and changes seen while processing: served first. */
+  readonly #urgent: string[] = [];
+  readonly #inUrgent = new Set<string>();
   readonly #queued = new Set<string>();
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
@@ -79,19 +85,25 @@ export class WorkQueue {
       this.#dirty.add(key);
       return;
     }
-    if (this.#queued.has(key)) return;
+    const urgent = !options.ifIdle;
+    if (this.#queued.has(key) && (!urgent || this.#inUrgent.has(key))) return;
     this.#queued.add(key);
-    this.#queue.push(key);
+    if (urgent) {
+      this.#urgent.push(key);
+      this.#inUrgent.add(key);
+    } else {
+      this.#queue.push(key);
+    }
     this.#pump();
   }
 
   stats(): QueueStats {
-    return { queued: this.#queue.length, processing: this.#processing.size, waiting: this.#timers.size, breaker: this.#breakerState };
+    return { queued: this.#queued.size, processing: this.#processing.size, waiting: this.#timers.size, breaker: this.#breakerState };
   }
 
   /** Resolves when nothing is queued or processing (delayed retries may still be waiting). */
   async idle(): Promise<void> {
-    if (this.#queue.length === 0 && this.#processing.size === 0) return;
+    if (this.#queued.size === 0 && this.#processing.size === 0) return;
     await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -102,20 +114,36 @@ export class WorkQueue {
     this.#timers.clear();
     if (this.#breakerTimer) clearTimeout(this.#breakerTimer);
     this.#queue.length = 0;
+    this.#urgent.length = 0;
+    this.#inUrgent.clear();
     this.#queued.clear();
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
   #pump(): void {
-    while (!this.#stopped && this.#queue.length > 0 && this.#processing.size < this.#capacity()) {
-      const key = this.#queue.shift()!;
+    while (!this.#stopped && this.#queued.size > 0 && this.#processing.size < this.#capacity()) {
+      const key = this.#next();
+      if (key === undefined) break;
       this.#queued.delete(key);
       this.#processing.add(key);
       void this.#run(key);
     }
-    if (this.#queue.length === 0 && this.#processing.size === 0) {
+    if (this.#queued.size === 0 && this.#processing.size === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  #next(): string | undefined {
+    while (this.#urgent.length > 0) {
+      const key = this.#urgent.shift()!;
+      this.#inUrgent.delete(key);
+      if (this.#queued.has(key)) return key;
+    }
+    while (this.#queue.length > 0) {
+      const key = this.#queue.shift()!;
+      if (this.#queued.has(key) && !this.#inUrgent.has(key)) return key;
+    }
+    return undefined;
   }
 
   #capacity(): number {
