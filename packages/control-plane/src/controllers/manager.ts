@@ -330,7 +330,7 @@ export class ControllerManager {
       try {
         const client = await this.deps.access.client(cluster.id);
         const informers = new ClusterInformers(client, this.deps.log.child({ zone: cluster.zone }), () => {});
-        const worker = new ClusterWorker(this, { cluster, client, informers, ensured: new Set() }, fingerprint);
+        const worker = new ClusterWorker(this, { cluster, client, informers, ensured: new Set(), ensuring: new Map() }, fingerprint);
         this.#workers.set(cluster.id, worker);
         worker.start();
       } catch (error) {

@@ -36,6 +36,8 @@ export interface ClusterContext {
   informers: ClusterInformers;
   /** Namespaces and the edge Gateway already ensured in this cluster (until the next resync). */
   ensured: Set<string>;
+  /** Namespaces being ensured right now: concurrent passes for apps of one org wait for the one check. */
+  ensuring: Map<string, Promise<unknown>>;
 }
 
 const CLUSTER_FAULTS = new Set(['unreachable', 'timeout', 'server', 'throttled']);
@@ -490,6 +492,22 @@ export class Reconciler {
   async #ensureNamespace(ctx: ClusterContext, org: OrganizationRow): Promise<string[]> {
     const key = `ns:${org.namespace}`;
     if (ctx.ensured.has(key)) return [];
+    const running = ctx.ensuring.get(key);
+    if (running) {
+      // Another pass is checking this namespace; it reports what it restores. If it failed, check here.
+      await running.catch(() => {});
+      if (ctx.ensured.has(key)) return [];
+    }
+    const check = this.#checkNamespace(ctx, org, key);
+    ctx.ensuring.set(key, check);
+    try {
+      return await check;
+    } finally {
+      if (ctx.ensuring.get(key) === check) ctx.ensuring.delete(key);
+    }
+  }
+
+  async #checkNamespace(ctx: ClusterContext, org: OrganizationRow, key: string): Promise<string[]> {
     const restored: string[] = [];
     let namespaceExisted = false;
     for (const object of renderNamespace({ org: { id: org.id, slug: org.slug, namespace: org.namespace } }).map(withAppliedHash)) {
