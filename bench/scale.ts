@@ -91,6 +91,8 @@ interface Result {
   idleLoopMax: number;
   idleWrites: number;
   idleGets: number;
+  /** Idle reads by path shape, summed over the clusters. */
+  idleGetPaths: Record<string, number>;
   rssConverged: number;
   rssIdle: number;
   heapIdle: number;
@@ -147,7 +149,7 @@ async function measureControlPlane(): Promise<{ result: Result; files: Record<st
     const rssConverged = (await cp.call<Usage>('usage')).rss;
     console.log(timedOut ? `  NOT converged within ${timeoutS} s: ${JSON.stringify(last)}` : `  converged in ${seconds(convergeMs)} (all applied after ${seconds(appliedMs)})`);
 
-    let idle = { cpu: Number.NaN, loopP99: Number.NaN, loopMax: Number.NaN, writes: Number.NaN, gets: Number.NaN, rss: Number.NaN, heap: Number.NaN };
+    let idle = { cpu: Number.NaN, loopP99: Number.NaN, loopMax: Number.NaN, writes: Number.NaN, gets: Number.NaN, rss: Number.NaN, heap: Number.NaN, getPaths: {} as Record<string, number> };
     const idleChange: Sample[] = [];
     if (!timedOut) {
       // Idle: let a full resync pass first (the resync re-checks every target), then measure a window.
@@ -163,6 +165,10 @@ async function measureControlPlane(): Promise<{ result: Result; files: Record<st
         loopMax: u1.loopDelayMaxMs,
         writes: Object.values(counters).reduce((n, c) => n + c.writes, 0),
         gets: Object.values(counters).reduce((n, c) => n + c.gets, 0),
+        getPaths: Object.values(counters).reduce<Record<string, number>>((all, c) => {
+          for (const [k, v] of Object.entries(c.getPaths)) all[k] = (all[k] ?? 0) + v;
+          return all;
+        }, {}),
         rss: u1.rss,
         heap: u1.heapUsed,
       };
@@ -190,6 +196,7 @@ async function measureControlPlane(): Promise<{ result: Result; files: Record<st
         idleLoopMax: idle.loopMax,
         idleWrites: idle.writes,
         idleGets: idle.gets,
+        idleGetPaths: idle.getPaths,
         rssConverged,
         rssIdle: idle.rss,
         heapIdle: idle.heap,
@@ -310,6 +317,8 @@ try {
   ];
   console.log(table(['measurement', 'control plane', 'baseline (direct SSA)', 'ratio'], rows));
   if (r.zoneRetries) console.log(`\nWhile submitting, ${r.zoneRetries} deploy(s) were refused with 422 SATUSKY_ZONE_UNAVAILABLE (a healthy cluster looked stale to the control plane) and retried after 1 s.`);
+  const topReads = Object.entries(r.idleGetPaths).sort((x, y) => y[1] - x[1]).slice(0, 5);
+  if (topReads.length > 0) console.log(`\nIdle reads by path (top ${topReads.length}, per minute): ${topReads.map(([p, n]) => `${p} ${((n * 60) / idleSeconds).toFixed(0)}`).join('; ')}`);
   if (postgres) console.log('PostgreSQL runs in its own server process: its CPU is not in the control plane figure.');
   if (r.timedOut) exitCode = 1;
 } catch (error) {
