@@ -140,6 +140,27 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
   const setsByPort = new Map<string, Map<string, Set<string>>>();
   // route key -> parent key -> attached listener names
   const attachments = new Map<string, Map<string, string[]>>();
+  // parent key -> listener name -> routes attached, kept in step with `attachments` (a Gateway's
+  // status used to count every route attached to it on every reconcile: thousands on an edge).
+  const attachedByParent = new Map<string, Map<string, number>>();
+  const setAttachments = (routeKey: string, next: Map<string, string[]> | undefined): void => {
+    const adjust = (m: Map<string, string[]> | undefined, by: number) => {
+      for (const [parent, listeners] of m ?? []) {
+        let counts = attachedByParent.get(parent);
+        if (!counts) attachedByParent.set(parent, (counts = new Map()));
+        for (const l of listeners) {
+          const n = (counts.get(l) ?? 0) + by;
+          if (n > 0) counts.set(l, n);
+          else counts.delete(l);
+        }
+        if (counts.size === 0) attachedByParent.delete(parent);
+      }
+    };
+    adjust(attachments.get(routeKey), -1);
+    adjust(next, 1);
+    if (next) attachments.set(routeKey, next);
+    else attachments.delete(routeKey);
+  };
 
   const link = (forward: Map<string, Set<string>>, backward: Map<string, string[]>, from: string, targets: string[]): void => {
     for (const t of backward.get(from) ?? []) forward.get(t)?.delete(from);
@@ -177,7 +198,7 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
             .map((b) => `${str(b.namespace) ?? ns}/${String(b.name)}`),
         );
     link(routesByBackend, backendsByRoute, key, [...new Set(backends)]);
-    if (gone) attachments.delete(key);
+    if (gone) setAttachments(key, undefined);
   };
 
   const indexSecrets = (kind: 'Gateway' | 'ListenerSet', o: KubeObject, gone: boolean): void => {
@@ -364,6 +385,7 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
       setsByClaim.clear();
       setsByPort.clear();
       attachments.clear();
+      attachedByParent.clear();
       const gcRt = rtOf('gatewayclasses');
       if (gcRt) for (const g of ctx.store.iterate(gcRt)) queue.add(`gc:${g.metadata.name}`);
       const gwRt = rtOf('gateways');
@@ -484,7 +506,7 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
     return out;
   }
 
-  function listenerStatuses(o: KubeObject, listeners: Listener[], verdicts: Map<string, ListenerVerdict>, attached: Map<string, number>, ownerKind: string, now: number): { statuses: JsonObject[]; invalid: string[]; programmed: number } {
+  function listenerStatuses(o: KubeObject, listeners: Listener[], verdicts: Map<string, ListenerVerdict>, attached: ReadonlyMap<string, number>, ownerKind: string, now: number): { statuses: JsonObject[]; invalid: string[]; programmed: number } {
     const gen = o.metadata.generation;
     const prev = arr(obj(o.status).listeners).filter(isObject);
     const invalid: string[] = [];
@@ -519,12 +541,8 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
     return { statuses, invalid, programmed };
   }
 
-  function attachedCounts(parent: string): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const r of routesByParent.get(parent) ?? []) {
-      for (const l of attachments.get(r)?.get(parent) ?? []) counts.set(l, (counts.get(l) ?? 0) + 1);
-    }
-    return counts;
+  function attachedCounts(parent: string): ReadonlyMap<string, number> {
+    return attachedByParent.get(parent) ?? new Map<string, number>();
   }
 
   function addressEntry(): JsonObject {
@@ -744,7 +762,7 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
     const key = `${kind}|${ns}/${name}`;
     const before = attachments.get(key);
     const changed = !before || before.size !== newAttachments.size || [...newAttachments].some(([p, ls]) => !deepEqual(before.get(p), ls));
-    attachments.set(key, newAttachments);
+    setAttachments(key, newAttachments);
     if (changed) {
       for (const p of new Set([...(before?.keys() ?? []), ...newAttachments.keys()])) {
         const [pk, pkey] = [p.slice(0, p.indexOf('|')), p.slice(p.indexOf('|') + 1)];
