@@ -63,6 +63,11 @@ class ClusterWorker {
   #health: ClusterRow['health_state'];
   #probing = false;
   #stopped = false;
+  /** Apps of the resync pass in progress not yet reconciled (null: no pass in progress). */
+  #resyncLeft: Set<string> | null = null;
+  #resyncStarted = 0;
+  #lastResyncMs = 0;
+  #lastResyncEnded = 0;
 
   constructor(manager: ControllerManager, ctx: ClusterContext, fingerprint: string) {
     this.#manager = manager;
@@ -73,7 +78,13 @@ class ClusterWorker {
     this.queue = new WorkQueue({
       name: ctx.cluster.zone,
       concurrency: deps.options.concurrencyPerCluster,
-      handler: (deploymentId) => manager.reconciler.reconcile(ctx, deploymentId),
+      handler: async (deploymentId) => {
+        try {
+          return await manager.reconciler.reconcile(ctx, deploymentId);
+        } finally {
+          this.#resyncVisited(deploymentId);
+        }
+      },
       onUnexpected: (key, error) => deps.log.error({ err: error, zone: ctx.cluster.zone, deployment: key }, 'reconcile crashed'),
     });
     this.#observer = new Observer(
@@ -99,7 +110,7 @@ class ClusterWorker {
     this.ctx.informers
       .start()
       .then(
-        () => this.resync(),
+        () => this.resync(true),
         (error: unknown) => this.#manager.deps.log.warn({ err: error, zone: this.ctx.cluster.zone }, 'informers did not start'),
       )
       // The first resync reads the database, which may be down: the periodic resync tries again.
@@ -110,6 +121,8 @@ class ClusterWorker {
     this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
     this.queue.stop();
+    // Reconciles already running finish (they were told to abort) before the caller closes the database.
+    await this.queue.settled();
     await this.#observer.stop();
     await this.ctx.informers.stop();
   }
@@ -133,9 +146,16 @@ class ClusterWorker {
     for (const row of rows) this.queue.add(row.deployment_id, 0, { ifIdle });
   }
 
-  /** Re-checks everything placed here and re-verifies namespaces and the edge Gateway. */
-  async resync(): Promise<void> {
+  /**
+   * Re-checks everything placed here and re-verifies namespaces and the edge Gateway. This is the
+   * safety net under the watches, so the periodic pass gets at most a quarter of the time: it is
+   * skipped while the last pass has apps left, or until three times that pass's duration has gone
+   * by (a pass over 10,000 apps takes longer than the one-minute default interval). `force` (the
+   * first pass, and after an outage) always runs.
+   */
+  async resync(force = false): Promise<void> {
     if (this.#stopped) return;
+    if (!force && (this.#resyncLeft !== null || Date.now() - this.#lastResyncEnded < this.#lastResyncMs * 3)) return;
     this.ctx.ensured.clear();
     const rows = await this.#manager.deps.database.db
       .selectFrom('deployment_targets')
@@ -143,10 +163,23 @@ class ClusterWorker {
       .where('cluster_id', '=', this.ctx.cluster.id)
       .where('state', '!=', 'removed')
       .execute();
+    this.#resyncStarted = Date.now();
+    this.#resyncLeft = new Set(rows.map((r) => r.deployment_id));
+    if (rows.length === 0) this.#resyncVisited(undefined);
     for (const row of rows) {
       this.queue.add(row.deployment_id, 0, { ifIdle: true });
       this.#observer.markDirty(row.deployment_id);
     }
+  }
+
+  #resyncVisited(deploymentId: string | undefined): void {
+    const left = this.#resyncLeft;
+    if (!left) return;
+    if (deploymentId !== undefined) left.delete(deploymentId);
+    if (left.size > 0) return;
+    this.#resyncLeft = null;
+    this.#lastResyncEnded = Date.now();
+    this.#lastResyncMs = this.#lastResyncEnded - this.#resyncStarted;
   }
 
   async probe(): Promise<void> {
@@ -177,7 +210,7 @@ class ClusterWorker {
         if (previous === 'offline' && verdict.heard) {
           // Back from an outage: watches may be wedged; list afresh and re-check everything.
           await this.ctx.informers.restart();
-          await this.resync();
+          await this.resync(true);
         }
       }
     } finally {

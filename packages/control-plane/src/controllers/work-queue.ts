@@ -48,6 +48,7 @@ export class WorkQueue {
   #breakerTimer: NodeJS.Timeout | null = null;
   #stopped = false;
   readonly #idleWaiters: (() => void)[] = [];
+  readonly #running = new Set<Promise<void>>();
 
   constructor(options: WorkQueueOptions) {
     this.#options = {
@@ -107,6 +108,11 @@ export class WorkQueue {
     await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** Resolves when the handlers running at the time have returned (after `stop()`, nothing new starts). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#running]);
+  }
+
   stop(): void {
     this.#stopped = true;
     this.#abort.abort();
@@ -126,7 +132,9 @@ export class WorkQueue {
       if (key === undefined) break;
       this.#queued.delete(key);
       this.#processing.add(key);
-      void this.#run(key);
+      const run = this.#run(key);
+      this.#running.add(run);
+      void run.finally(() => this.#running.delete(run));
     }
     if (this.#queued.size === 0 && this.#processing.size === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
