@@ -158,6 +158,18 @@ export class Reconciler {
     changed.push(...velero.changed);
     pruned.push(...velero.pruned);
 
+    // A pass that found everything in place over an applied generation writes nothing: at 10,000
+    // apps the resync would otherwise rewrite every target row each pass. `applied_at` stays the
+    // time the generation (or its last correction) was applied.
+    const nothingToRecord =
+      !firstApply &&
+      changed.length === 0 &&
+      pruned.length === 0 &&
+      target.applied_routing_generation === deployment.routing_generation &&
+      target.attempts === 0 &&
+      target.last_error === null &&
+      target.next_attempt_at === null;
+    if (nothingToRecord) return velero.waiting.length > 0 ? { outcome: 'retry', clusterFault: false } : { outcome: 'done' };
     const updated = await database.db
       .updateTable('deployment_targets')
       .set({
