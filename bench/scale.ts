@@ -54,6 +54,7 @@ import {
   type Sample,
 } from './support/common.ts';
 import type { Convergence } from './support/control-plane-child.ts';
+import type { ResyncStats } from '../packages/control-plane/src/controllers/manager.ts';
 import { coreShare, type Usage } from './support/ipc.ts';
 import type { Availability, Counters } from './support/sims-child.ts';
 
@@ -98,6 +99,11 @@ interface Result {
   heapIdle: number;
   simsRss: number;
   objects: number;
+  /** CPU while converging, in cores: the control plane, and the simulated clusters' processes together. */
+  convergeCpu: { controlPlane: number; sims: number };
+  /** Resync passes before and after the idle window. */
+  resyncBefore: ResyncStats[];
+  resyncAfter: ResyncStats[];
 }
 
 async function measureControlPlane(): Promise<{ result: Result; files: Record<string, string> }> {
@@ -119,6 +125,7 @@ async function measureControlPlane(): Promise<{ result: Result; files: Record<st
 
     // Convergence from empty: submit everything, watch the database the status API reads.
     const t0 = performance.now();
+    const [cpStart, simsStart] = [await cp.call<Usage>('usage'), await sims.call<Usage>('usage')];
     let appliedMs = Number.NaN;
     let last: Convergence = { targets: 0, applied: 0, ready: 0 };
     let submitted: Awaited<ReturnType<typeof submitApps>> | null = null;
@@ -143,6 +150,7 @@ async function measureControlPlane(): Promise<{ result: Result; files: Record<st
       }
     }
     const convergeMs = performance.now() - t0;
+    const convergeCpu = { controlPlane: coreShare(cpStart, await cp.call<Usage>('usage')), sims: coreShare(simsStart, await sims.call<Usage>('usage')) };
     await submitting;
     const s = submitted as Awaited<ReturnType<typeof submitApps>> | null;
     if (s && s.failed) throw new Error(`${s.failed} deploys failed, the first: ${s.firstFailure}`);
@@ -151,13 +159,17 @@ async function measureControlPlane(): Promise<{ result: Result; files: Record<st
 
     let idle = { cpu: Number.NaN, loopP99: Number.NaN, loopMax: Number.NaN, writes: Number.NaN, gets: Number.NaN, rss: Number.NaN, heap: Number.NaN, getPaths: {} as Record<string, number> };
     const idleChange: Sample[] = [];
+    let resyncBefore: ResyncStats[] = [];
+    let resyncAfter: ResyncStats[] = [];
     if (!timedOut) {
       // Idle: let a full resync pass first (the resync re-checks every target), then measure a window.
       await sleep(Math.min(resyncMs, 60_000) + 5_000);
       await sims.call<Counters>('counters', { reset: true });
+      resyncBefore = await cp.call<ResyncStats[]>('resync');
       const u0 = await cp.call<Usage>('usage');
       await sleep(idleSeconds * 1000);
       const u1 = await cp.call<Usage>('usage');
+      resyncAfter = await cp.call<ResyncStats[]>('resync');
       const counters = await sims.call<Counters>('counters', { reset: true });
       idle = {
         cpu: coreShare(u0, u1),
@@ -202,6 +214,9 @@ async function measureControlPlane(): Promise<{ result: Result; files: Record<st
         heapIdle: idle.heap,
         simsRss,
         objects,
+        convergeCpu,
+        resyncBefore,
+        resyncAfter,
       },
     };
   } finally {
@@ -301,6 +316,7 @@ try {
     ['converge from empty: all Applied', seconds(r.appliedMs), seconds(b.appliedMs), ratio(r.appliedMs, b.appliedMs)],
     ['converge from empty: all Applied + WorkloadReady', `${seconds(r.convergeMs)}${r.timedOut ? ` (NOT converged: ${r.converged.ready}/${r.converged.targets} ready)` : ''}`, seconds(b.convergeMs), ratio(r.convergeMs, b.convergeMs)],
     ['  apps per second to ready', (r.converged.ready / (r.convergeMs / 1000)).toFixed(1), ((apps + 1) / (b.convergeMs / 1000)).toFixed(1), ''],
+    ['  CPU while converging: control plane / simulated clusters (3 processes)', `${(r.convergeCpu.controlPlane * 100).toFixed(0)} % / ${(r.convergeCpu.sims * 100).toFixed(0)} % of one core`, '', ''],
     ['  API: all deploys accepted (202)', `${seconds(r.submitMs)} (${(apps / (r.submitMs / 1000)).toFixed(0)}/s)`, '', ''],
     [`one change, empty control plane: 202 → Applied (p50 of ${changes})`, ms(p50(r.emptyChange.map((c) => c.applied))), ms(p50(b.change.map((c) => c.applied))), ratio(p50(r.emptyChange.map((c) => c.applied)), p50(b.change.map((c) => c.applied)))],
     [`one change, empty control plane: 202 → WorkloadReady`, ms(p50(r.emptyChange.map((c) => c.ready))), ms(p50(b.change.map((c) => c.ready))), ratio(p50(r.emptyChange.map((c) => c.ready)), p50(b.change.map((c) => c.ready)))],
@@ -317,6 +333,11 @@ try {
   ];
   console.log(table(['measurement', 'control plane', 'baseline (direct SSA)', 'ratio'], rows));
   if (r.zoneRetries) console.log(`\nWhile submitting, ${r.zoneRetries} deploy(s) were refused with 422 SATUSKY_ZONE_UNAVAILABLE (a healthy cluster looked stale to the control plane) and retried after 1 s.`);
+  if (r.resyncAfter.length > 0) {
+    const during = r.resyncAfter.reduce((n, a) => n + a.passes - (r.resyncBefore.find((b) => b.zone === a.zone)?.passes ?? 0), 0);
+    const passes = r.resyncAfter.map((a) => `${a.zone}: ${a.lastPassApps} apps in ${seconds(a.lastPassMs)}`).join('; ');
+    console.log(`\nResync (every ${resyncMs / 1000} s at most, and no more than a quarter of the time): last passes ${passes}; ${during} pass(es) finished during the idle window${r.resyncAfter.some((a) => a.inProgress) ? ', one still running at its end' : ''}.`);
+  }
   const topReads = Object.entries(r.idleGetPaths).sort((x, y) => y[1] - x[1]).slice(0, 5);
   if (topReads.length > 0) console.log(`\nIdle reads by path (top ${topReads.length}, per minute): ${topReads.map(([p, n]) => `${p} ${((n * 60) / idleSeconds).toFixed(0)}`).join('; ')}`);
   if (postgres) console.log('PostgreSQL runs in its own server process: its CPU is not in the control plane figure.');

@@ -167,6 +167,7 @@ serveChild<ControlPlaneReady>(
   {
     usage: () => usage(),
     converged: () => converged(),
+    resync: () => cp.controllers?.resyncStats() ?? [],
     render: (payload: { dir: string; deploymentIds?: string[] }) => render(payload),
   },
   async () => {

@@ -53,6 +53,16 @@ export interface ControllerDeps {
   domains: { prober: DomainProber; options: DomainControllerOptions };
 }
 
+/** The periodic resync of one cluster, for operators and benchmarks. */
+export interface ResyncStats {
+  zone: string;
+  /** Passes completed since the controllers started here. */
+  passes: number;
+  inProgress: boolean;
+  lastPassMs: number;
+  lastPassApps: number;
+}
+
 class ClusterWorker {
   readonly ctx: ClusterContext;
   readonly queue: WorkQueue;
@@ -66,6 +76,8 @@ class ClusterWorker {
   /** Apps of the resync pass in progress not yet reconciled (null: no pass in progress). */
   #resyncLeft: Set<string> | null = null;
   #resyncStarted = 0;
+  #resyncApps = 0;
+  #resyncPasses = 0;
   #lastResyncMs = 0;
   #lastResyncEnded = 0;
 
@@ -164,6 +176,7 @@ class ClusterWorker {
       .where('state', '!=', 'removed')
       .execute();
     this.#resyncStarted = Date.now();
+    this.#resyncApps = rows.length;
     this.#resyncLeft = new Set(rows.map((r) => r.deployment_id));
     if (rows.length === 0) this.#resyncVisited(undefined);
     for (const row of rows) {
@@ -180,6 +193,12 @@ class ClusterWorker {
     this.#resyncLeft = null;
     this.#lastResyncEnded = Date.now();
     this.#lastResyncMs = this.#lastResyncEnded - this.#resyncStarted;
+    this.#resyncPasses += 1;
+    this.#manager.deps.log.info({ zone: this.ctx.cluster.zone, ms: this.#lastResyncMs, apps: this.#resyncApps }, 'resync pass finished');
+  }
+
+  resyncStats(): ResyncStats {
+    return { zone: this.ctx.cluster.zone, passes: this.#resyncPasses, inProgress: this.#resyncLeft !== null, lastPassMs: this.#lastResyncMs, lastPassApps: this.#resyncApps };
   }
 
   async probe(): Promise<void> {
@@ -308,6 +327,11 @@ export class ControllerManager {
     if ([...new Set(clusterIds)].some((id) => !this.#workers.has(id)) && this.#leader) {
       this.#tick = this.#tick.then(() => this.#discover()).catch(() => {});
     }
+  }
+
+  /** The resync of every cluster this process runs controllers for. */
+  resyncStats(): ResyncStats[] {
+    return [...this.#workers.values()].map((w) => w.resyncStats());
   }
 
   /** Test and benchmark hook: probes every cluster now. */
