@@ -335,8 +335,8 @@ try {
   if (r.zoneRetries) console.log(`\nWhile submitting, ${r.zoneRetries} deploy(s) were refused with 422 SATUSKY_ZONE_UNAVAILABLE (a healthy cluster looked stale to the control plane) and retried after 1 s.`);
   if (r.resyncAfter.length > 0) {
     const during = r.resyncAfter.reduce((n, a) => n + a.passes - (r.resyncBefore.find((b) => b.zone === a.zone)?.passes ?? 0), 0);
-    const passes = r.resyncAfter.map((a) => `${a.zone}: ${a.lastPassApps} apps in ${seconds(a.lastPassMs)}`).join('; ');
-    console.log(`\nResync (every ${resyncMs / 1000} s at most, and no more than a quarter of the time): last passes ${passes}; ${during} pass(es) finished during the idle window${r.resyncAfter.some((a) => a.inProgress) ? ', one still running at its end' : ''}.`);
+    const passes = r.resyncAfter.map((a) => `${a.zone}: ${a.lastPassApps} apps in ${seconds(a.lastPassMs)} (${seconds(a.lastPassWorkMs)} of worker time)`).join('; ');
+    console.log(`\nResync (every ${resyncMs / 1000} s at most, and no more than a quarter of the workers' time): last passes ${passes}; ${during} pass(es) finished during the idle window${r.resyncAfter.some((a) => a.inProgress) ? ', one still running at its end' : ''}.`);
   }
   const topReads = Object.entries(r.idleGetPaths).sort((x, y) => y[1] - x[1]).slice(0, 5);
   if (topReads.length > 0) console.log(`\nIdle reads by path (top ${topReads.length}, per minute): ${topReads.map(([p, n]) => `${p} ${((n * 60) / idleSeconds).toFixed(0)}`).join('; ')}`);

@@ -59,7 +59,10 @@ export interface ResyncStats {
   /** Passes completed since the controllers started here. */
   passes: number;
   inProgress: boolean;
+  /** Wall-clock time of the last pass (it waits behind new desired state, so load stretches it). */
   lastPassMs: number;
+  /** Worker time the last pass used: its reconciles' durations over the workers. Paces the next one. */
+  lastPassWorkMs: number;
   lastPassApps: number;
 }
 
@@ -79,6 +82,8 @@ class ClusterWorker {
   #resyncApps = 0;
   #resyncPasses = 0;
   #lastResyncMs = 0;
+  #resyncWorkMs = 0;
+  #lastResyncWorkMs = 0;
   #lastResyncEnded = 0;
 
   constructor(manager: ControllerManager, ctx: ClusterContext, fingerprint: string) {
@@ -91,9 +96,11 @@ class ClusterWorker {
       name: ctx.cluster.zone,
       concurrency: deps.options.concurrencyPerCluster,
       handler: async (deploymentId) => {
+        const started = performance.now();
         try {
           return await manager.reconciler.reconcile(ctx, deploymentId);
         } finally {
+          if (this.#resyncLeft?.has(deploymentId)) this.#resyncWorkMs += performance.now() - started;
           this.#resyncVisited(deploymentId);
         }
       },
@@ -160,14 +167,14 @@ class ClusterWorker {
 
   /**
    * Re-checks everything placed here and re-verifies namespaces and the edge Gateway. This is the
-   * safety net under the watches, so the periodic pass gets at most a quarter of the time: it is
-   * skipped while the last pass has apps left, or until three times that pass's duration has gone
-   * by (a pass over 10,000 apps takes longer than the one-minute default interval). `force` (the
-   * first pass, and after an outage) always runs.
+   * safety net under the watches, so the periodic pass gets at most a quarter of the workers' time:
+   * it is skipped while the last pass has apps left, or until three times the worker time that
+   * pass used has gone by (a pass over 10,000 apps takes longer than the one-minute default
+   * interval). `force` (the first pass, and after an outage) always runs.
    */
   async resync(force = false): Promise<void> {
     if (this.#stopped) return;
-    if (!force && (this.#resyncLeft !== null || Date.now() - this.#lastResyncEnded < this.#lastResyncMs * 3)) return;
+    if (!force && (this.#resyncLeft !== null || Date.now() - this.#lastResyncEnded < this.#lastResyncWorkMs * 3)) return;
     this.ctx.ensured.clear();
     const rows = await this.#manager.deps.database.db
       .selectFrom('deployment_targets')
@@ -176,6 +183,7 @@ class ClusterWorker {
       .where('state', '!=', 'removed')
       .execute();
     this.#resyncStarted = Date.now();
+    this.#resyncWorkMs = 0;
     this.#resyncApps = rows.length;
     this.#resyncLeft = new Set(rows.map((r) => r.deployment_id));
     if (rows.length === 0) this.#resyncVisited(undefined);
@@ -193,12 +201,13 @@ class ClusterWorker {
     this.#resyncLeft = null;
     this.#lastResyncEnded = Date.now();
     this.#lastResyncMs = this.#lastResyncEnded - this.#resyncStarted;
+    this.#lastResyncWorkMs = this.#resyncWorkMs / Math.max(1, this.#manager.deps.options.concurrencyPerCluster);
     this.#resyncPasses += 1;
-    this.#manager.deps.log.info({ zone: this.ctx.cluster.zone, ms: this.#lastResyncMs, apps: this.#resyncApps }, 'resync pass finished');
+    this.#manager.deps.log.info({ zone: this.ctx.cluster.zone, ms: this.#lastResyncMs, workMs: Math.round(this.#lastResyncWorkMs), apps: this.#resyncApps }, 'resync pass finished');
   }
 
   resyncStats(): ResyncStats {
-    return { zone: this.ctx.cluster.zone, passes: this.#resyncPasses, inProgress: this.#resyncLeft !== null, lastPassMs: this.#lastResyncMs, lastPassApps: this.#resyncApps };
+    return { zone: this.ctx.cluster.zone, passes: this.#resyncPasses, inProgress: this.#resyncLeft !== null, lastPassMs: this.#lastResyncMs, lastPassWorkMs: this.#lastResyncWorkMs, lastPassApps: this.#resyncApps };
   }
 
   async probe(): Promise<void> {
