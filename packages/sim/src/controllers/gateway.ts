@@ -276,7 +276,7 @@ export function gatewayController(ctx: ControllerContext, options: GatewayContro
     let s = listenerSetsByGateway.get(gw);
     if (!s) listenerSetsByGateway.set(gw, (s = new Set()));
     s.add(key);
-    indexedSets.set(key, { gw, prec: `${String(ls.metadata.creationTimestamp ?? '')}\u0000${key}`, listeners: listenersOf(ls) });
+    indexedSets.set(key, { gw, prec: `${text(ls.metadata.creationTimestamp)}\u0000${key}`, listeners: listenersOf(ls) });
     indexClaims(key, true);
   };
 
