@@ -110,6 +110,8 @@ export class TrafficController {
   /** Apps poked since the last run started (run soon, alone), or every app. */
   readonly #poked = new Set<string>();
   #pokedAll = false;
+  /** The single-zone probe interval the last full run planned (a run over a few apps cannot tell). */
+  #singleIntervalMs = 0;
 
   constructor(deps: TrafficDeps) {
     this.#deps = deps;
@@ -192,6 +194,8 @@ export class TrafficController {
       this.#deps.clock().getTime(),
       { singleZoneProbeMs: options.singleZoneProbeMs, runIntervalMs: options.intervalMs, perSecond: options.singleZoneProbesPerSecond ?? 200 },
     );
+    if (!only) this.#singleIntervalMs = singles.intervalMs;
+    const singleIntervalMs = Math.max(singles.intervalMs, this.#singleIntervalMs);
     const probeRows: ProbeRow[] = [];
     const queue = [...apps];
     const workers = Array.from({ length: Math.min(options.concurrency, queue.length) }, async () => {
@@ -202,7 +206,7 @@ export class TrafficController {
             targets: targets.get(app.id) ?? [],
             records: (records.get(app.id) ?? []).filter((r) => r.name === name).map((r) => r.value),
             probe: app.placement.mode !== 'single' || singles.due.has(app.id),
-            probeFreshMs: Math.max(options.intervalMs, app.placement.mode === 'single' ? singles.intervalMs : options.singleZoneProbeMs) * 3,
+            probeFreshMs: Math.max(options.intervalMs, app.placement.mode === 'single' ? singleIntervalMs : options.singleZoneProbeMs) * 3,
             probeRows,
           });
         } catch (error) {
