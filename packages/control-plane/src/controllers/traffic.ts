@@ -7,7 +7,7 @@ import { canonicalJson } from '../core/canonical.ts';
 import { initialFailoverState, stepFailover, type FailoverCommand, type FailoverState, type ZoneSignal } from '../core/failover.ts';
 import { decideTraffic, planSingleZoneProbes, type ZoneTraffic } from '../core/traffic.ts';
 import type { Database } from '../db/database.ts';
-import type { DB } from '../db/schema.ts';
+import type { DB, NewEdgeProbeRow } from '../db/schema.ts';
 import { recordEvent } from '../events/repository.ts';
 import { probeThroughEdge, type EdgeProbeResult } from './edge-probe.ts';
 import type { Lease } from './lease.ts';
@@ -72,18 +72,6 @@ function loadTargets(db: Database['db'], only?: readonly string[]) {
 }
 
 type TargetRow = Awaited<ReturnType<typeof loadTargets>>[number];
-
-interface ProbeRow {
-  deployment_id: string;
-  cluster_id: string;
-  ok: boolean;
-  status_code: number | null;
-  detail: string;
-  latency_ms: number | null;
-  answered_by: string | null;
-  probed_at: Date;
-  streak: number;
-}
 
 interface AppRow {
   id: string;
@@ -196,7 +184,7 @@ export class TrafficController {
     );
     if (!only) this.#singleIntervalMs = singles.intervalMs;
     const singleIntervalMs = Math.max(singles.intervalMs, this.#singleIntervalMs);
-    const probeRows: ProbeRow[] = [];
+    const probeRows: NewEdgeProbeRow[] = [];
     const queue = [...apps];
     const workers = Array.from({ length: Math.min(options.concurrency, queue.length) }, async () => {
       for (let app = queue.shift(); app && !this.#stopped; app = queue.shift()) {
@@ -225,7 +213,7 @@ export class TrafficController {
    * drive failover) into the database. One transaction per probe was, at thousands of apps, most
    * of the database's load.
    */
-  async #writeProbes(rows: ProbeRow[]): Promise<void> {
+  async #writeProbes(rows: NewEdgeProbeRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += 500) {
       const chunk = rows.slice(i, i + 500);
       await this.#deps.lease.inFence((tx) =>
@@ -248,7 +236,7 @@ export class TrafficController {
     }
   }
 
-  async #runApp(app: AppRow, input: { targets: TargetRow[]; records: string[]; probe: boolean; probeFreshMs: number; probeRows: ProbeRow[] }, command?: FailoverCommand): Promise<void> {
+  async #runApp(app: AppRow, input: { targets: TargetRow[]; records: string[]; probe: boolean; probeFreshMs: number; probeRows: NewEdgeProbeRow[] }, command?: FailoverCommand): Promise<void> {
     const { options, clock } = this.#deps;
     const now = clock();
     const targets = input.targets;

@@ -372,3 +372,4 @@ export type OperationRow = Selectable<OperationsTable>;
 export type DomainRow = Selectable<DomainsTable>;
 export type DnsObservationRow = Selectable<DnsObservationsTable>;
 export type EdgeProbeRow = Selectable<EdgeProbesTable>;
+export type NewEdgeProbeRow = Insertable<EdgeProbesTable>;
